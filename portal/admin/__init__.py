@@ -1,0 +1,14 @@
+from flask import Blueprint
+
+from portal.access import require_staff
+from portal.models import Role
+
+bp = Blueprint("admin", __name__)
+
+
+@bp.before_request
+def office_staff_only():
+    return require_staff(Role.ADMIN, Role.ACCOUNT_MANAGER, Role.CUSTOMER_CARE)
+
+
+from portal.admin import views  # noqa: E402,F401

@@ -1,0 +1,59 @@
+"""Settings from environment variables, with defaults that run a demo on one machine."""
+
+import os
+from pathlib import Path
+
+
+def _bool(name: str, default: bool) -> bool:
+    value = os.environ.get(name)
+    if value is None:
+        return default
+    return value.strip().lower() in {"1", "true", "yes", "on"}
+
+
+def load_config(instance_path: str) -> dict:
+    debug = _bool("PORTAL_DEBUG", False)
+    sqlite_file = Path(instance_path) / "portal.sqlite3"
+    config = {
+        # PORTAL_DEBUG marks a developer's or demo machine: embedded secret, cookies over http.
+        # It never turns on Flask's debugger, so no visitor ever sees a stack trace.
+        "PORTAL_DEBUG": debug,
+        "PASSWORD_HASH_METHOD": os.environ.get("PASSWORD_HASH_METHOD", "scrypt"),
+        "PORTAL_BASE_URL": os.environ.get("PORTAL_BASE_URL", "http://127.0.0.1:5000"),
+        "SECRET_KEY": os.environ.get("SECRET_KEY"),
+        "SQLALCHEMY_DATABASE_URI": os.environ.get("DATABASE_URL", f"sqlite:///{sqlite_file}"),
+        "SERVER_NAME": os.environ.get("SERVER_NAME"),
+        "PREFERRED_URL_SCHEME": os.environ.get("PREFERRED_URL_SCHEME", "http"),
+        "MAIL_SERVER": os.environ.get("MAIL_SERVER", ""),
+        "MAIL_PORT": int(os.environ.get("MAIL_PORT", "25")),
+        "MAIL_USE_TLS": _bool("MAIL_USE_TLS", False),
+        "MAIL_USE_SSL": _bool("MAIL_USE_SSL", False),
+        "MAIL_USERNAME": os.environ.get("MAIL_USERNAME"),
+        "MAIL_PASSWORD": os.environ.get("MAIL_PASSWORD"),
+        "MAIL_DEFAULT_SENDER": os.environ.get("MAIL_DEFAULT_SENDER", "Depot portal <portal@depot.example>"),
+        "CUSTOMER_CARE_EMAIL": os.environ.get("CUSTOMER_CARE_EMAIL", "care@depot.example"),
+        "DEPOT_TIMEZONE": os.environ.get("DEPOT_TIMEZONE", "Europe/Warsaw"),
+        "BABEL_DEFAULT_LOCALE": "en",
+        "LANGUAGES": {"en": "English", "pl": "Polski", "ru": "Русский"},
+        "SESSION_COOKIE_HTTPONLY": True,
+        "SESSION_COOKIE_SAMESITE": "Lax",
+        "SESSION_COOKIE_SECURE": not debug,
+        "REMEMBER_COOKIE_HTTPONLY": True,
+        "REMEMBER_COOKIE_SAMESITE": "Lax",
+        "REMEMBER_COOKIE_SECURE": not debug,
+        "WTF_CSRF_TIME_LIMIT": None,
+        "MAX_CONTENT_LENGTH": int(os.environ.get("MAX_UPLOAD_BYTES", str(25 * 1024 * 1024))),
+        "CONFIRMATION_MAX_AGE": 48 * 3600,
+        "PASSWORD_RESET_MAX_AGE": 2 * 3600,
+        "INVITATION_MAX_AGE": 7 * 24 * 3600,
+        "LOGIN_FAILURE_LIMIT": 5,
+        "LOGIN_FAILURE_WINDOW_MINUTES": 15,
+        "LOGIN_LOCK_MINUTES": 15,
+        "MAIL_MAX_ATTEMPTS": 5,
+    }
+    if config["SQLALCHEMY_DATABASE_URI"].startswith("postgresql://"):
+        # psycopg 3 is the driver we ship; plain postgresql:// would ask for psycopg2.
+        config["SQLALCHEMY_DATABASE_URI"] = config["SQLALCHEMY_DATABASE_URI"].replace(
+            "postgresql://", "postgresql+psycopg://", 1
+        )
+    return config

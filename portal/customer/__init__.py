@@ -1,0 +1,8 @@
+from flask import Blueprint
+
+from portal.access import require_customer
+
+bp = Blueprint("customer", __name__)
+bp.before_request(require_customer)
+
+from portal.customer import views  # noqa: E402,F401

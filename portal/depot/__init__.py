@@ -1,0 +1,8 @@
+from flask import Blueprint
+
+from portal.access import require_staff
+
+bp = Blueprint("depot", __name__)
+bp.before_request(require_staff)
+
+from portal.depot import views  # noqa: E402,F401

@@ -1,0 +1,33 @@
+"""Typed SQLAlchemy models, one module per domain area."""
+
+from portal.models.announcement import Announcement
+from portal.models.company import (
+    AssignmentMethod,
+    AssignmentRule,
+    Company,
+    InvoiceProfile,
+    ManagerAssignment,
+    ReturnAddress,
+    SizeBand,
+)
+from portal.models.mail import MailStatus, OutboxAttachment, OutboxMessage
+from portal.models.user import RIGHTS, LoginFailure, Role, StaffRole, User
+
+__all__ = [
+    "RIGHTS",
+    "Announcement",
+    "AssignmentMethod",
+    "AssignmentRule",
+    "Company",
+    "InvoiceProfile",
+    "LoginFailure",
+    "MailStatus",
+    "ManagerAssignment",
+    "OutboxAttachment",
+    "OutboxMessage",
+    "ReturnAddress",
+    "Role",
+    "SizeBand",
+    "StaffRole",
+    "User",
+]

@@ -1,0 +1,195 @@
+"""Fixtures on real parts: a SQLite file (and PostgreSQL when TEST_DATABASE_URL is set),
+an in-process SMTP server, factories for companies, users and staff."""
+
+from __future__ import annotations
+
+import email
+import email.policy
+import os
+import socket
+import threading
+
+import pytest
+from aiosmtpd.controller import Controller
+from sqlalchemy import text
+
+from portal import accounts, create_app, staff
+from portal.cli import run_jobs
+from portal.dbbase import utcnow
+from portal.extensions import db
+from portal.models import RIGHTS, Role, SizeBand
+
+PASSWORD = "correct-horse-battery"
+
+
+def pytest_generate_tests(metafunc):
+    if "db_backend" in metafunc.fixturenames:
+        backends = ["sqlite"]
+        if metafunc.definition.get_closest_marker("both_databases") and os.environ.get("TEST_DATABASE_URL"):
+            backends.append("postgresql")
+        metafunc.parametrize("db_backend", backends)
+
+
+class Mailbox:
+    """What the in-process SMTP server received, parsed as e-mail messages."""
+
+    def __init__(self):
+        self.messages: list[email.message.EmailMessage] = []
+        self._lock = threading.Lock()
+
+    async def handle_DATA(self, server, session, envelope):
+        message = email.message_from_bytes(envelope.content, policy=email.policy.default)
+        with self._lock:
+            self.messages.append(message)
+        return "250 OK"
+
+    def to(self, address: str) -> list[email.message.EmailMessage]:
+        return [m for m in self.messages if address in m["To"]]
+
+    @staticmethod
+    def text(message) -> str:
+        return message.get_body(preferencelist=("plain",)).get_content()
+
+    @staticmethod
+    def html(message) -> str:
+        return message.get_body(preferencelist=("html",)).get_content()
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@pytest.fixture(scope="session")
+def smtp_server():
+    mailbox = Mailbox()
+    controller = Controller(mailbox, hostname="127.0.0.1", port=_free_port())
+    controller.start()
+    yield controller
+    controller.stop()
+
+
+@pytest.fixture
+def mailbox(smtp_server) -> Mailbox:
+    smtp_server.handler.messages.clear()
+    return smtp_server.handler
+
+
+def _reset_postgresql(url: str) -> None:
+    from sqlalchemy import create_engine
+
+    engine = create_engine(url)
+    with engine.begin() as connection:
+        connection.execute(text("DROP SCHEMA public CASCADE"))
+        connection.execute(text("CREATE SCHEMA public"))
+    engine.dispose()
+
+
+@pytest.fixture
+def app(tmp_path, smtp_server, db_backend):
+    if db_backend == "postgresql":
+        url = os.environ["TEST_DATABASE_URL"]
+        _reset_postgresql(url)
+    else:
+        url = f"sqlite:///{tmp_path / 'portal.sqlite3'}"
+    app = create_app({
+        "TESTING": True,
+        "SECRET_KEY": "test-secret",
+        "SQLALCHEMY_DATABASE_URI": url,
+        "WTF_CSRF_ENABLED": False,
+        "MAIL_SERVER": "127.0.0.1",
+        "MAIL_PORT": smtp_server.port,
+        "MAIL_SUPPRESS_SEND": False,
+        "SERVER_NAME": None,
+        "PASSWORD_HASH_METHOD": "scrypt:4096:8:1",
+        "SESSION_COOKIE_SECURE": False,
+        "REMEMBER_COOKIE_SECURE": False,
+    })
+    app.instance_path = str(tmp_path)
+    with app.app_context():
+        db.create_all()
+        yield app
+        db.session.remove()
+        db.engine.dispose()
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+@pytest.fixture
+def runner(app):
+    return app.test_cli_runner()
+
+
+@pytest.fixture
+def send_mail(app, mailbox):
+    """Run the jobs as cron would, so queued mail reaches the SMTP server."""
+    def send():
+        run_jobs()
+        return mailbox
+    return send
+
+
+@pytest.fixture
+def make_company(app):
+    counter = iter(range(1, 10_000))
+
+    def make(*, legal_name=None, country="PL", industry="logistics", size_band=SizeBand.MEDIUM,
+             region="Mazowieckie", email=None, confirmed=True, name="Olga Office"):
+        n = next(counter)
+        user = accounts.register_company(
+            company=dict(legal_name=legal_name or f"Company {n} Sp. z o.o.", tax_id=f"PL{n:010d}",
+                         country=country, region=region, industry=industry, size_band=size_band,
+                         street=f"ul. Testowa {n}", postcode="00-001", city="Warszawa", phone=""),
+            user={"name": name, "email": email or f"admin{n}@company{n}.example", "password": PASSWORD},
+            language="en",
+        )
+        if confirmed:
+            user.confirmed_at = utcnow()
+        db.session.commit()
+        return user
+    return make
+
+
+@pytest.fixture
+def make_user(app):
+    counter = iter(range(1, 10_000))
+
+    def make(company, *, name=None, rights=(), active=True):
+        n = next(counter)
+        admin = next(u for u in company.users if u.can_manage_users)
+        user = accounts.invite_colleague(company, actor=admin, name=name or f"Colleague {n}",
+                                         email=f"colleague{n}.{company.id}@company.example",
+                                         rights={right: right in rights for right in RIGHTS})
+        accounts.set_password(user, PASSWORD)
+        user.confirmed_at = utcnow()
+        user.is_active_account = active
+        db.session.commit()
+        return user
+    return make
+
+
+@pytest.fixture
+def make_staff(app):
+    counter = iter(range(1, 10_000))
+
+    def make(*roles: Role, name=None):
+        n = next(counter)
+        user = staff.create_staff(email=f"staff{n}@depot.example", name=name or f"Staff {n}",
+                                  roles=list(roles), password=PASSWORD)
+        db.session.commit()
+        return user
+    return make
+
+
+@pytest.fixture
+def login(client):
+    def log_in(user, password=PASSWORD):
+        client.post("/logout")
+        response = client.post("/login", data={"email": user.email, "password": password})
+        assert response.status_code == 302, response.get_data(as_text=True)
+        return response
+    return log_in

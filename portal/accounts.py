@@ -94,41 +94,57 @@ def email_taken(email: str) -> bool:
     return db.session.scalar(select(User.id).where(User.email == normalise_email(email))) is not None
 
 
-def register_company(*, company: dict, user: dict, language: str | None = None) -> User:
-    """A company and its first user, who holds every right; mail asks to confirm the address."""
-    email = normalise_email(user["email"])
+def _new_company(company: dict, *, name: str, email: str, language: str | None,
+                 taken_tax_id_message) -> User:
+    """A company with its first user (every right), a default invoice profile and return address."""
+    email = normalise_email(email)
     if email_taken(email):
         raise DomainError(str(_l("An account with this e-mail already exists.")), field="email")
     tax_id = company["tax_id"].strip().upper()
     if db.session.scalar(select(Company.id).where(Company.tax_id == tax_id)):
-        raise DomainError(
-            str(_l("A company with this tax ID is already registered. Ask its users to invite you.")),
-            field="tax_id",
-        )
+        raise DomainError(str(taken_tax_id_message), field="tax_id")
     new_company = Company(**{**company, "tax_id": tax_id})
-    db.session.add(new_company)
-    first_user = User(
-        email=email, name=user["name"].strip(), company=new_company, language=language,
-        **{right: True for right in RIGHTS},
-    )
+    first_user = User(email=email, name=name.strip(), company=new_company, language=language,
+                      **{right: True for right in RIGHTS})
+    db.session.add_all([new_company, first_user])
+    _add_default_profile_and_address(new_company, first_user)
+    return first_user
+
+
+def register_company(*, company: dict, user: dict, language: str | None = None) -> User:
+    """A customer registers their company; mail asks them to confirm the address."""
+    first_user = _new_company(
+        company, name=user["name"], email=user["email"], language=language,
+        taken_tax_id_message=_l("A company with this tax ID is already registered. Ask its users to invite you."))
     set_password(first_user, user["password"])
-    db.session.add(first_user)
-    profile = InvoiceProfile(
-        company=new_company, name=new_company.legal_name, tax_id=tax_id, street=new_company.street,
-        postcode=new_company.postcode, city=new_company.city, country=new_company.country,
-        invoice_email=email,
-    )
-    db.session.add(profile)
-    first_user.invoice_profile = profile
-    db.session.add(ReturnAddress(
-        company=new_company, label=str(_l("Head office")), recipient=new_company.legal_name,
-        street=new_company.street, postcode=new_company.postcode, city=new_company.city,
-        country=new_company.country, phone=new_company.phone, is_default=True,
-    ))
     db.session.flush()
-    assignment.assign_new_company(new_company)
+    assignment.assign_new_company(first_user.company)
     send_confirmation(first_user)
     return first_user
+
+
+def register_company_on_behalf(*, company: dict, name: str, email: str, actor: User) -> User:
+    """Depot staff register a company; its first user sets a password from an invitation."""
+    first_user = _new_company(company, name=name, email=email, language=actor.language,
+                              taken_tax_id_message=_l("A company with this tax ID is already registered."))
+    db.session.flush()
+    assignment.assign_new_company(first_user.company)
+    send_invitation(first_user, inviter=actor)
+    return first_user
+
+
+def _add_default_profile_and_address(company: Company, user: User) -> None:
+    profile = InvoiceProfile(
+        company=company, name=company.legal_name, tax_id=company.tax_id, street=company.street,
+        postcode=company.postcode, city=company.city, country=company.country, invoice_email=user.email,
+    )
+    db.session.add(profile)
+    user.invoice_profile = profile
+    db.session.add(ReturnAddress(
+        company=company, label=str(_l("Head office")), recipient=company.legal_name,
+        street=company.street, postcode=company.postcode, city=company.city,
+        country=company.country, phone=company.phone, is_default=True,
+    ))
 
 
 def send_confirmation(user: User) -> None:

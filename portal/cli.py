@@ -33,7 +33,11 @@ def create_staff_command(email, name, roles, password):
 
 
 def run_jobs() -> dict[str, int]:
-    return {"mail": sum(outbox.send_queued().values())}
+    from portal import orders
+
+    reminders = orders.send_parcel_reminders()
+    db.session.commit()
+    return {"parcel reminders": reminders, "mail": sum(outbox.send_queued().values())}
 
 
 @jobs_cli.command("run")

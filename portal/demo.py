@@ -95,6 +95,8 @@ def load_demo() -> list[tuple[str, str]]:
         for name, email, _rights in spec["colleagues"]:
             logins.append((f"{name}, {company.legal_name}", email))
 
+    _load_demo_orders()
+
     if db.session.scalar(select(Announcement.id).limit(1)) is None:
         today = date.today()
         db.session.add(Announcement(
@@ -105,3 +107,80 @@ def load_demo() -> list[tuple[str, str]]:
         ))
     db.session.flush()
     return logins
+
+
+CATEGORIES = ["Laptop", "Handheld terminal", "Label printer", "Barcode scanner", "Tablet", "Power tool",
+              "Cordless drill", "Mobile printer"]
+
+DEMO_DEVICES = [
+    ("Handheld terminal", "Zebra", "TC52", "21045522010123", "NL-0231", "Screen cracked in the upper left corner"),
+    ("Handheld terminal", "Honeywell", "CT60", "19276B0412", "NL-0232", "Battery drains within two hours"),
+    ("Label printer", "Zebra", "ZD421", "D8N213301187", "NL-0410", "Prints faded labels, head clicks"),
+    ("Laptop", "Dell", "Latitude 5430", "7H2KXQ3", "NL-1107", "Keyboard: keys E and R do not respond"),
+    ("Barcode scanner", "Datalogic", "Gryphon GD4500", "G19A04211", "NL-0522", "Does not read 2D codes"),
+]
+
+
+def _demo_rows(start: int, count: int, categories: dict, boxes: int = 1) -> list[dict]:
+    rows = []
+    for n in range(count):
+        category, maker, model, serial, asset, fault = DEMO_DEVICES[(start + n) % len(DEMO_DEVICES)]
+        rows.append({
+            "id": None, "category_id": categories[category].id, "manufacturer": maker, "model": model,
+            "serial_number": f"{serial}{start + n}", "asset_tag": f"{asset}-{start + n}",
+            "fault_description": fault, "warranty_claimed": n % 3 == 0,
+            "purchase_date": date.today() - timedelta(days=200 + 30 * n) if n % 3 == 0 else None,
+            "accessories": "Charger" if n % 2 else "", "box_number": (n % boxes) + 1 if boxes > 1 else None,
+            "unlock_code": "1234" if n == 0 else "", "data_wipe_allowed": n % 2 == 0,
+        })
+    return rows
+
+
+def _load_demo_orders() -> None:
+    """Orders in every state a newcomer should see: draft, submitted, returned, accepted, received, cancelled."""
+    from portal import orders, workflow
+    from portal.models import DeviceCategory, DeviceStatus, Order
+
+    categories = {}
+    for name in CATEGORIES:
+        category = db.session.scalar(select(DeviceCategory).where(DeviceCategory.name == name))
+        if category is None:
+            category = DeviceCategory(name=name)
+            db.session.add(category)
+        categories[name] = category
+    db.session.flush()
+    if db.session.scalar(select(Order.id).limit(1)) is not None:
+        return
+
+    def user(email):
+        return db.session.scalar(select(User).where(User.email == email))
+
+    olga, jan, bernd = user("olga@nordlog.example"), user("jan@nordlog.example"), user("bernd@baumarkt.example")
+    care, receiving = user("care@depot.example"), user("receiving@depot.example")
+    manager = user("manager.pl@depot.example")
+
+    def submitted(owner, start, count, boxes=1, po="", actor=None):
+        order = orders.start_draft(owner.company, owner=owner, actor=actor or owner)
+        data = {"return_address_id": order.return_address_id, "contact_name": owner.name,
+                "contact_phone": "+48 600 100 200", "contact_email": owner.email, "po_reference": po,
+                "service_level": "standard", "note": "", "box_count": boxes,
+                "devices": _demo_rows(start, count, categories, boxes)}
+        return orders.submit_order(order, data, actor=actor or owner)
+
+    submitted(olga, 0, 6, boxes=2, po="PO-2026-118")
+    accepted = submitted(olga, 10, 3, po="PO-2026-120")
+    orders.accept_order(accepted, {}, actor=care)
+    arrived = submitted(olga, 20, 4, po="PO-2026-097")
+    orders.accept_order(arrived, {}, actor=care)
+    for device in arrived.devices[:2]:
+        workflow.move(device, DeviceStatus.RECEIVED, actor=receiving, station="Receiving 1")
+    returned = submitted(jan, 30, 2)
+    orders.return_order(returned, "The serial number of the Dell laptop has a letter missing: "
+                                  "please check the plate under the battery.", actor=care)
+    submitted(bernd, 40, 3, po="BM-4471", actor=manager)
+    cancelled = submitted(bernd, 50, 1)
+    orders.cancel_order(cancelled, actor=bernd)
+    draft = orders.start_draft(olga.company, owner=olga, actor=olga)
+    orders.save_draft(draft, {"contact_name": olga.name, "box_count": "1", "devices-0-manufacturer": "Zebra",
+                              "devices-0-model": "TC21", "devices-0-serial_number": "",
+                              "devices-0-fault_description": "Half typed: finish me"}, actor=olga)

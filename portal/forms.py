@@ -2,6 +2,7 @@
 
 from flask_babel import lazy_gettext as _l
 from wtforms import SelectField, StringField
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Email, Length, Optional
 
 from portal.models import SizeBand
@@ -24,6 +25,11 @@ INDUSTRIES = [
 ]
 
 
+def options(pairs) -> list[SelectChoice]:
+    """(value, label) pairs as the choices of a select field (WTForms 3.3 deprecates bare tuples)."""
+    return [SelectChoice(value, label) for value, label in pairs]
+
+
 def required(message=None):
     return DataRequired(message=message or _l("Fill in this field."))
 
@@ -40,4 +46,4 @@ def text_field(label, max_length: int, *, optional: bool = False, **kwargs) -> S
 
 
 def country_field(label=None) -> SelectField:
-    return SelectField(label or _l("Country"), choices=COUNTRIES, validators=[required()])
+    return SelectField(label or _l("Country"), choices=options(COUNTRIES), validators=[required()])

@@ -11,6 +11,8 @@ import threading
 
 import pytest
 from aiosmtpd.controller import Controller
+from flask import g
+from flask.testing import FlaskClient
 from sqlalchemy import text
 
 from portal import accounts, create_app, staff
@@ -86,6 +88,20 @@ def _reset_postgresql(url: str) -> None:
     engine.dispose()
 
 
+class RequestClient(FlaskClient):
+    """A test client whose every request starts with an empty `g`, as in production.
+
+    The `app` fixture keeps an app context pushed, and Flask reuses it for each test request,
+    so without this Flask-Login's cached user (and Flask-WTF's token) would leak from one
+    request, or one client, into the next.
+    """
+
+    def open(self, *args, **kwargs):
+        for name in list(g):
+            g.pop(name)
+        return super().open(*args, **kwargs)
+
+
 @pytest.fixture
 def app(tmp_path, smtp_server, db_backend):
     if db_backend == "postgresql":
@@ -107,6 +123,7 @@ def app(tmp_path, smtp_server, db_backend):
         "REMEMBER_COOKIE_SECURE": False,
     })
     app.instance_path = str(tmp_path)
+    app.test_client_class = RequestClient
     with app.app_context():
         db.create_all()
         yield app
@@ -193,3 +210,48 @@ def login(client):
         assert response.status_code == 302, response.get_data(as_text=True)
         return response
     return log_in
+
+
+@pytest.fixture
+def make_category(app):
+    from portal.models import DeviceCategory
+
+    def make(name="Laptop"):
+        category = db.session.scalar(db.select(DeviceCategory).where(DeviceCategory.name == name))
+        if category is None:
+            category = DeviceCategory(name=name)
+            db.session.add(category)
+            db.session.commit()
+        return category
+    return make
+
+
+def device_row(n: int, **overrides) -> dict:
+    row = {"id": None, "category_id": None, "manufacturer": "Zebra", "model": "TC52",
+           "serial_number": f"SN{n:06d}", "asset_tag": f"AT-{n}", "fault_description": "Screen cracked",
+           "warranty_claimed": False, "purchase_date": None, "accessories": "", "box_number": None,
+           "unlock_code": "", "data_wipe_allowed": False}
+    return {**row, **overrides}
+
+
+def order_data(order, devices: list[dict], **overrides) -> dict:
+    data = {"return_address_id": order.return_address_id, "contact_name": "Olga Office",
+            "contact_phone": "+48 600 100 200", "contact_email": "olga@example.com", "po_reference": "PO-1",
+            "service_level": "standard", "note": "", "box_count": 1, "devices": devices}
+    return {**data, **overrides}
+
+
+@pytest.fixture
+def make_order(app):
+    """An order of the user's company: submitted unless submit=False (then a draft)."""
+    from portal import orders
+
+    def make(owner, *, devices=3, boxes=1, submit=True, actor=None, rows=None):
+        order = orders.start_draft(owner.company, owner=owner, actor=actor or owner)
+        if submit:
+            rows = rows or [device_row(order.id * 1000 + n, box_number=(n % boxes) + 1 if boxes > 1 else None)
+                            for n in range(devices)]
+            orders.submit_order(order, order_data(order, rows, box_count=boxes), actor=actor or owner)
+        db.session.commit()
+        return order
+    return make

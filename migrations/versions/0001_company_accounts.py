@@ -45,7 +45,6 @@ def upgrade():
     sa.Column('phone', sa.String(length=40), nullable=False),
     sa.Column('created_at', portal.dbbase.UTCDateTime(), nullable=False),
     sa.Column('account_manager_id', sa.Integer(), nullable=True),
-    sa.ForeignKeyConstraint(['account_manager_id'], ['users.id'], name=op.f('fk_companies_account_manager_id_users'), use_alter=True),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_companies')),
     sa.UniqueConstraint('tax_id', name=op.f('uq_companies_tax_id'))
     )
@@ -143,6 +142,12 @@ def upgrade():
     with op.batch_alter_table('users', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_users_company_id'), ['company_id'], unique=False)
 
+    # companies and users refer to each other: the manager's key can only follow the users table.
+    # (Inside create_table, a use_alter key is silently left out on PostgreSQL.)
+    with op.batch_alter_table('companies', schema=None) as batch_op:
+        batch_op.create_foreign_key(batch_op.f('fk_companies_account_manager_id_users'), 'users',
+                                    ['account_manager_id'], ['id'])
+
     op.create_table('announcements',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('title', sa.String(length=200), nullable=False),
@@ -217,6 +222,9 @@ def downgrade():
     op.drop_table('login_failures')
     op.drop_table('assignment_rule_managers')
     op.drop_table('announcements')
+    with op.batch_alter_table('companies', schema=None) as batch_op:
+        batch_op.drop_constraint(batch_op.f('fk_companies_account_manager_id_users'), type_='foreignkey')
+
     with op.batch_alter_table('users', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_users_company_id'))
 

@@ -14,6 +14,7 @@ from portal.admin.forms import ROLE_TITLES, AnnouncementForm, ReassignForm, Rule
 from portal.customer.forms import ConfirmForm
 from portal.errors import DomainError
 from portal.extensions import db
+from portal.forms import options
 from portal.models import (
     Announcement,
     AssignmentRule,
@@ -26,6 +27,11 @@ from portal.models import (
 
 PAGE_SIZE = 50
 LINK_PATTERN = re.compile(r"https?://[^\s<>\"']+")
+#: A mail's HTML part is shown as the recipient sees it, but sandboxed: no script, no form, no origin.
+MAIL_HTML_POLICY = (
+    "sandbox allow-popups allow-popups-to-escape-sandbox; default-src 'none'; "
+    "style-src 'unsafe-inline'; img-src data:"
+)
 
 
 def admin_only(view):
@@ -120,11 +126,11 @@ def companies():
 @bp.route("/companies/<int:company_id>", methods=["GET", "POST"])
 def company(company_id):
     company = db.get_or_404(Company, company_id)
+    if request.method == "POST" and not current_user.has_role(Role.ADMIN):
+        abort(403)
     form = ReassignForm()
-    form.manager.choices = [(m.id, m.name) for m in assignment.active_managers()]
+    form.manager.choices = options((m.id, m.name) for m in assignment.active_managers())
     if form.validate_on_submit():
-        if not current_user.has_role(Role.ADMIN):
-            abort(403)
         manager = db.get_or_404(User, form.manager.data)
         try:
             assignment.reassign_by_hand(company, manager, actor=current_user, note=form.note.data or "")
@@ -154,7 +160,7 @@ def rule(rule_id=None):
     rule = db.get_or_404(AssignmentRule, rule_id) if rule_id else None
     form = RuleForm(obj=rule)
     managers = {m.id: m for m in assignment.active_managers()}
-    form.managers.choices = [(m.id, m.name) for m in managers.values()]
+    form.managers.choices = options((m.id, m.name) for m in managers.values())
     if rule is not None and not form.is_submitted():
         form.managers.data = [m.id for m in rule.managers]
     if form.validate_on_submit():
@@ -246,5 +252,5 @@ def mail_message_html(message_id):
     """The HTML part as the recipient sees it, sandboxed: no script, no form, no same origin."""
     message = db.get_or_404(OutboxMessage, message_id)
     response = make_response(message.html_body)
-    response.headers["Content-Security-Policy"] = "sandbox allow-popups allow-popups-to-escape-sandbox; default-src 'none'; style-src 'unsafe-inline'; img-src data:"
+    response.headers["Content-Security-Policy"] = MAIL_HTML_POLICY
     return response

@@ -3,7 +3,7 @@ from flask_wtf import FlaskForm
 from wtforms import BooleanField, PasswordField, SelectField, StringField
 from wtforms.validators import EqualTo, Length
 
-from portal.forms import INDUSTRIES, SIZE_BANDS, country_field, email_field, required, text_field
+from portal.forms import INDUSTRIES, SIZE_BANDS, country_field, email_field, options, required, text_field
 
 
 class RegistrationForm(FlaskForm):
@@ -11,8 +11,8 @@ class RegistrationForm(FlaskForm):
     tax_id = text_field(_l("Tax / VAT ID"), 32)
     country = country_field()
     region = text_field(_l("Region / province"), 100, optional=True)
-    industry = SelectField(_l("Industry"), choices=INDUSTRIES, validators=[required()])
-    size_band = SelectField(_l("Company size"), choices=SIZE_BANDS, validators=[required()])
+    industry = SelectField(_l("Industry"), choices=options(INDUSTRIES), validators=[required()])
+    size_band = SelectField(_l("Company size"), choices=options(SIZE_BANDS), validators=[required()])
     street = text_field(_l("Street and number"), 200)
     postcode = text_field(_l("Postcode"), 20)
     city = text_field(_l("City"), 100)

@@ -18,6 +18,7 @@ from portal.auth.forms import (
 )
 from portal.errors import DomainError
 from portal.extensions import db
+from portal.forms import options
 from portal.i18n import timezone_choices
 
 
@@ -149,7 +150,7 @@ def accept_invitation(token):
 @bp.route("/language", methods=["POST"])
 def set_language():
     form = LanguageForm()
-    form.language.choices = list(current_app.config["LANGUAGES"].items())
+    form.language.choices = options(current_app.config["LANGUAGES"].items())
     if form.validate_on_submit():
         if current_user.is_authenticated:
             current_user.language = form.language.data
@@ -162,8 +163,8 @@ def set_language():
 @login_required
 def account():
     form = AccountForm(obj=current_user)
-    form.language.choices = list(current_app.config["LANGUAGES"].items())
-    form.timezone.choices = [(tz, tz.replace("_", " ")) for tz in timezone_choices()]
+    form.language.choices = options(current_app.config["LANGUAGES"].items())
+    form.timezone.choices = options((tz, tz.replace("_", " ")) for tz in timezone_choices())
     if request.method == "GET":
         form.language.data = str(get_locale())
         form.timezone.data = current_user.timezone or current_app.config["DEPOT_TIMEZONE"]

@@ -62,3 +62,11 @@ class ConfirmForm(FlaskForm):
 
 class NoteForm(FlaskForm):
     note = TextAreaField(_l("Note"))
+
+
+CARRIERS = ["DHL", "DPD", "GLS", "UPS", "FedEx", "InPost", "Poczta Polska"]
+
+
+class ParcelForm(FlaskForm):
+    inbound_carrier = text_field(_l("Courier"), 40, description=_l("For example: DHL, DPD, GLS, UPS, InPost."))
+    inbound_tracking = text_field(_l("Tracking number"), 60)

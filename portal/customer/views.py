@@ -2,7 +2,7 @@
 
 from datetime import datetime
 
-from flask import abort, flash, redirect, render_template, url_for
+from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import get_timezone
 from flask_babel import gettext as _
 from flask_login import current_user
@@ -20,6 +20,7 @@ from portal.customer.forms import (
 )
 from portal.errors import DomainError
 from portal.extensions import db
+from portal.forms import options
 from portal.models import InvoiceProfile, ReturnAddress
 
 
@@ -51,9 +52,10 @@ def home():
 @bp.route("/company", methods=["GET", "POST"])
 def company():
     company = current_user.company
+    if request.method == "POST":  # before validation: a refused user learns nothing from error messages
+        require_right("can_manage_company")
     form = CompanyForm(obj=company)
     if form.validate_on_submit():
-        require_right("can_manage_company")
         companies.update_company(company, form.data, actor=current_user)
         db.session.commit()
         flash(_("Company details saved."), "success")
@@ -172,7 +174,7 @@ def edit_user(user_id):
     form = ColleagueForm(obj=colleague)
     profiles = [p for p in current_user.company.invoice_profiles
                 if not p.is_archived or p.id == colleague.invoice_profile_id]
-    form.invoice_profile.choices = [(p.id, p.name) for p in profiles]
+    form.invoice_profile.choices = options((p.id, p.name) for p in profiles)
     if not form.is_submitted():
         form.invoice_profile.data = colleague.invoice_profile_id
     if form.validate_on_submit():

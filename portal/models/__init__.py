@@ -11,9 +11,27 @@ from portal.models.company import (
     SizeBand,
 )
 from portal.models.mail import MailStatus, OutboxAttachment, OutboxMessage
+from portal.models.order import (
+    Device,
+    DeviceCategory,
+    DeviceStatus,
+    Order,
+    OrderState,
+    RequestType,
+    ServiceLevel,
+    Transition,
+)
 from portal.models.user import RIGHTS, LoginFailure, Role, StaffRole, User
 
 __all__ = [
+    "Device",
+    "DeviceCategory",
+    "DeviceStatus",
+    "Order",
+    "OrderState",
+    "RequestType",
+    "ServiceLevel",
+    "Transition",
     "RIGHTS",
     "Announcement",
     "AssignmentMethod",

@@ -1,0 +1,162 @@
+"""python -m bench [--reseed] [--only list|pdf] [--rounds N]: seed if needed, measure, print, write results."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+import time
+from pathlib import Path
+
+from bench import measure, seed
+
+RESULTS = Path(__file__).resolve().parent / "results.json"
+LIST_TARGET_MS = 50.0
+PDF_TARGET_S = 1.0
+
+
+def entry(name: str, value: float | None, unit: str, target: float | None, floor: float | None, *,
+          ratio_target: float | None = None, detail: dict | None = None, note: str | None = None) -> dict:
+    ratio = round(value / floor, 2) if value is not None and floor else None
+    if value is None:
+        ok = None
+    else:
+        ok = (target is None or value <= target) and (ratio_target is None or (ratio is not None
+                                                                               and ratio <= ratio_target))
+    result = {"name": name, "value": value, "unit": unit, "target": target, "floor": floor, "ratio": ratio, "ok": ok}
+    if ratio_target is not None:
+        result["ratio_target"] = ratio_target
+    if detail:
+        result["detail"] = detail
+    if note:
+        result["note"] = note
+    return result
+
+
+def not_built_yet() -> list[dict]:
+    return [
+        entry("receiving scan p95", None, "ms", 15.0, None, ratio_target=3.0,
+              note="built by issue 6 (receiving station); floor: a bare route that looks a device up by tag code, "
+                   "updates one column and commits"),
+        entry("spreadsheet import, 10,000 rows, upload to preview", None, "s", None, None, ratio_target=1.0,
+              note="built by issue 5 (spreadsheet import); floor: openpyxl read-only just reading the file"),
+        entry("spreadsheet import, peak RSS at 50,000 rows", None, "MB", 250.0, None,
+              note="built by issue 5 (spreadsheet import); peak RSS of the process as the OS reports it"),
+        entry("every report over 12 months", None, "s", 2.0, None,
+              note="built by issue 8 (reports); 12 months of all 1,000,000 devices, the slowest report counts"),
+    ]
+
+
+def order_list_entries(result: dict) -> list[dict]:
+    floor = result["floor"]
+    floor_p95 = measure.p95(floor.times) * 1000
+    entries = []
+    for who, person in result["people"].items():
+        times = [t for v in person["variants"] for t in v.times]
+        detail = {v.name: v.summary() for v in person["variants"]}
+        entries.append(entry(f"order list p95, {who}", round(measure.p95(times) * 1000, 2), "ms", LIST_TARGET_MS,
+                             round(floor_p95, 2), detail=detail))
+    return entries
+
+
+def fmt(value, unit="") -> str:
+    if value is None:
+        return "—"
+    if isinstance(value, float):
+        text = f"{value:.3g}" if value < 10 else f"{value:.0f}" if value >= 100 else f"{value:.1f}"
+    else:
+        text = str(value)
+    return f"{text} {unit}".strip()
+
+
+def print_table(entries: list[dict], out=sys.stdout) -> None:
+    rows = [("target", "value", "limit", "floor", "ratio", "ok")]
+    for e in entries:
+        limits = []
+        if e["target"] is not None:
+            limits.append(f"<= {fmt(e['target'], e['unit'])}")
+        if e.get("ratio_target") is not None:
+            limits.append(f"<= {fmt(e['ratio_target'])}x floor")
+        ok = {True: "ok", False: "FAIL", None: "not built"}[e["ok"]]
+        rows.append((e["name"], fmt(e["value"], e["unit"]), ", ".join(limits), fmt(e["floor"], e["unit"]),
+                     f"{e['ratio']:.2f}x" if e["ratio"] is not None else "—", ok))
+    widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]))]
+    line = "  ".join("-" * w for w in widths)
+    print(line, file=out)
+    for n, row in enumerate(rows):
+        print("  ".join(cell.ljust(w) for cell, w in zip(row, widths, strict=True)).rstrip(), file=out)
+        if n == 0:
+            print(line, file=out)
+    print(line, file=out)
+    for e in entries:
+        if e.get("note"):
+            print(f"  {e['name']}: {e['note']}", file=out)
+
+
+def print_order_list_detail(entries: list[dict], result: dict, out=sys.stdout) -> None:
+    print("\nOrder list by filter (ms; 'sql' is the time inside the database driver):", file=out)
+    header = f"  {'user':<18} {'filter':<18} {'p50':>7} {'p95':>7} {'max':>7} {'sql p50':>8} {'queries':>7}"
+    print(header, file=out)
+    for e in entries:
+        who = e["name"].split(", ", 1)[1]
+        for name, s in e["detail"].items():
+            flag = "  <-- over the target" if s["p95_ms"] > LIST_TARGET_MS else ""
+            print(f"  {who:<18} {name:<18} {s['p50_ms']:>7.1f} {s['p95_ms']:>7.1f} {s['max_ms']:>7.1f} "
+                  f"{s['sql_p50_ms']:>8.1f} {s['queries']:>7}{flag}", file=out)
+    floor = result["floor"]
+    print(f"  {'floor (bare route)':<37} {measure.p95(floor.times) * 1000:>15.1f}", file=out)
+    for person in result["people"].values():
+        for variant in person["variants"]:
+            if measure.p95(variant.times) * 1000 > LIST_TARGET_MS:
+                took, statement, parameters = variant.slowest
+                print(f"\n  slowest statement of '{variant.name}' ({took * 1000:.1f} ms), params {parameters}:\n"
+                      f"    {' '.join(statement.split())}", file=out)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__)
+    parser.add_argument("--reseed", action="store_true", help="seed the bench database again")
+    parser.add_argument("--only", choices=["list", "pdf"], help="measure only this")
+    parser.add_argument("--rounds", type=int, default=40, help="requests per filter of the order list (40)")
+    parser.add_argument("--scale", type=float, default=float(os.environ.get("BENCH_SCALE", "1")),
+                        help="fraction of the depot's scale (development only; results are not comparable)")
+    args = parser.parse_args(argv)
+
+    started = time.perf_counter()
+    url = seed.database_url()
+    facts = seed.ensure_seeded(url, reseed=args.reseed, scale=seed.Scale().scaled(args.scale))
+    rows = facts["rows"]
+    print(f"Bench data: {seed.display_url(url)}, seeded {facts['seeded_at']} in {facts['seconds']:.0f} s: "
+          f"{rows['companies']:,} companies, {rows['orders']:,} orders, {rows['devices']:,} devices, "
+          f"{rows['transitions']:,} transitions")
+
+    app = measure.bench_app(url)
+    entries: list[dict] = []
+    list_result = None
+    if args.only in (None, "list"):
+        print("Measuring the customer order list ...", flush=True)
+        list_result = measure.measure_order_lists(app, facts, rounds=args.rounds)
+        entries += order_list_entries(list_result)
+    if args.only in (None, "pdf"):
+        print("Measuring the logistics PDF ...", flush=True)
+        pdf = measure.measure_logistics_pdf(app, facts)
+        entries.append(entry(f"logistics PDF, {pdf['detail']['devices']:,} devices", round(pdf["value"], 3), "s",
+                             PDF_TARGET_S, round(pdf["floor"], 3), detail=pdf["detail"]))
+    entries += not_built_yet()
+
+    print()
+    print_table(entries)
+    if list_result:
+        print_order_list_detail([e for e in entries if e["name"].startswith("order list")], list_result)
+    RESULTS.write_text(json.dumps(entries, indent=2, ensure_ascii=False) + "\n")
+    print(f"\nWrote {RESULTS.relative_to(Path.cwd()) if RESULTS.is_relative_to(Path.cwd()) else RESULTS} "
+          f"in {time.perf_counter() - started:.0f} s")
+    failed = [e["name"] for e in entries if e["ok"] is False]
+    if failed:
+        print("Over target: " + "; ".join(failed))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

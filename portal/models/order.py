@@ -1,0 +1,165 @@
+"""Repair orders, their devices and every device's life-cycle transitions."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from enum import StrEnum
+
+from sqlalchemy import JSON, ForeignKey, Index, LargeBinary, String, Text
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from portal.dbbase import str_enum, utcnow
+from portal.extensions import db
+from portal.models.company import Company, ReturnAddress
+from portal.models.user import User
+
+
+class DeviceStatus(StrEnum):
+    """A device's place in its life cycle; portal.workflow owns the moves between them."""
+
+    REGISTERED = "registered"
+    RECEIVED = "received"
+    MISSING = "missing"
+    CANCELLED = "cancelled"
+    DIAGNOSIS = "diagnosis"
+    AWAITING_APPROVAL = "awaiting_approval"
+    WAITING_FOR_PARTS = "waiting_for_parts"
+    REPAIR = "repair"
+    QUALITY_CHECK = "quality_check"
+    BEYOND_REPAIR = "beyond_repair"
+    NO_FAULT_FOUND = "no_fault_found"
+    DECLINED = "declined"
+    READY_TO_SHIP = "ready_to_ship"
+    SHIPPED = "shipped"
+    DELIVERED = "delivered"
+
+
+class OrderState(StrEnum):
+    """Where the order is on its way into the depot (each device then moves on its own)."""
+
+    DRAFT = "draft"
+    SUBMITTED = "submitted"  # waits for the completeness check
+    RETURNED = "returned"  # sent back to the customer with a note, to fix and resubmit
+    ACCEPTED = "accepted"  # checked by customer care or the account manager
+    CANCELLED = "cancelled"
+
+
+class ServiceLevel(StrEnum):
+    STANDARD = "standard"
+    EXPRESS = "express"
+
+
+class RequestType(StrEnum):
+    WARRANTY = "warranty"
+    PAID = "paid"
+
+
+class DeviceCategory(db.Model):
+    """The list of device kinds the admin keeps (laptop, handheld terminal, ...)."""
+
+    __tablename__ = "device_categories"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(100), unique=True)
+    is_active: Mapped[bool] = mapped_column(default=True)
+
+
+class Order(db.Model):
+    __tablename__ = "orders"
+    __table_args__ = (
+        Index("ix_orders_company_created", "company_id", "created_at", "id"),
+        Index("ix_orders_owner_created", "owner_id", "created_at", "id"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    number: Mapped[str | None] = mapped_column(String(20), unique=True)
+    company_id: Mapped[int] = mapped_column(ForeignKey("companies.id"))
+    owner_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    created_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    state: Mapped[OrderState] = mapped_column(str_enum(OrderState, 16), default=OrderState.DRAFT)
+    return_address_id: Mapped[int | None] = mapped_column(ForeignKey("return_addresses.id"))
+    contact_name: Mapped[str] = mapped_column(String(120), default="")
+    contact_phone: Mapped[str] = mapped_column(String(40), default="")
+    contact_email: Mapped[str] = mapped_column(String(254), default="")
+    po_reference: Mapped[str] = mapped_column(String(60), default="")
+    service_level: Mapped[ServiceLevel] = mapped_column(str_enum(ServiceLevel, 16), default=ServiceLevel.STANDARD)
+    note: Mapped[str] = mapped_column(Text, default="")
+    box_count: Mapped[int] = mapped_column(default=1)
+    #: What the user typed while the order is a draft, kept as typed (even when invalid).
+    draft: Mapped[dict | None] = mapped_column(JSON)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+    submitted_at: Mapped[datetime | None] = mapped_column(index=True)
+    checked_at: Mapped[datetime | None]
+    checked_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    return_note: Mapped[str] = mapped_column(Text, default="")
+    inbound_carrier: Mapped[str] = mapped_column(String(40), default="")
+    inbound_tracking: Mapped[str] = mapped_column(String(60), default="")
+    reminder_sent_at: Mapped[datetime | None]
+
+    company: Mapped[Company] = relationship()
+    owner: Mapped[User] = relationship(foreign_keys=[owner_id])
+    created_by: Mapped[User] = relationship(foreign_keys=[created_by_id])
+    checked_by: Mapped[User | None] = relationship(foreign_keys=[checked_by_id])
+    return_address: Mapped[ReturnAddress | None] = relationship()
+    devices: Mapped[list[Device]] = relationship(back_populates="order", order_by="Device.id")
+
+
+class Device(db.Model):
+    __tablename__ = "devices"
+    __table_args__ = (
+        Index("ix_devices_order_status", "order_id", "status"),
+        Index("ix_devices_company_serial", "company_id", "serial_number"),
+        Index("ix_devices_company_asset_tag", "company_id", "asset_tag"),
+        Index("ix_devices_company_model", "company_id", "model"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    order_id: Mapped[int] = mapped_column(ForeignKey("orders.id"))
+    # The company is the order's; kept on the device so scoped look-ups need no join.
+    company_id: Mapped[int] = mapped_column(ForeignKey("companies.id"))
+    tag_code: Mapped[str] = mapped_column(String(16), unique=True)
+    category_id: Mapped[int | None] = mapped_column(ForeignKey("device_categories.id"))
+    manufacturer: Mapped[str] = mapped_column(String(100))
+    model: Mapped[str] = mapped_column(String(100))
+    serial_number: Mapped[str] = mapped_column(String(100))
+    asset_tag: Mapped[str] = mapped_column(String(100), default="")
+    fault_description: Mapped[str] = mapped_column(Text)
+    warranty_claimed: Mapped[bool] = mapped_column(default=False)
+    purchase_date: Mapped[date | None]
+    accessories: Mapped[str] = mapped_column(String(500), default="")
+    box_number: Mapped[int | None]
+    unlock_code_encrypted: Mapped[bytes | None] = mapped_column(LargeBinary)
+    data_wipe_allowed: Mapped[bool] = mapped_column(default=False)
+    request_type: Mapped[RequestType | None] = mapped_column(str_enum(RequestType, 16))
+    #: The current status and since when: written only by portal.workflow, with the transition.
+    status: Mapped[DeviceStatus] = mapped_column(str_enum(DeviceStatus, 32), index=True)
+    status_changed_at: Mapped[datetime] = mapped_column(default=utcnow)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    order: Mapped[Order] = relationship(back_populates="devices")
+    category: Mapped[DeviceCategory | None] = relationship()
+    transitions: Mapped[list[Transition]] = relationship(
+        back_populates="device", order_by="Transition.id", cascade="all, delete-orphan"
+    )
+
+
+class Transition(db.Model):
+    """One step of a device's life: the source of its history, status bar and queues."""
+
+    __tablename__ = "transitions"
+    __table_args__ = (Index("ix_transitions_device_at", "device_id", "at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    device_id: Mapped[int] = mapped_column(ForeignKey("devices.id", ondelete="CASCADE"))
+    from_status: Mapped[DeviceStatus | None] = mapped_column(str_enum(DeviceStatus, 32))
+    to_status: Mapped[DeviceStatus] = mapped_column(str_enum(DeviceStatus, 32), index=True)
+    actor_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    on_behalf_of_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    station: Mapped[str] = mapped_column(String(100), default="")
+    note: Mapped[str] = mapped_column(Text, default="")
+    at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    device: Mapped[Device] = relationship(back_populates="transitions")
+    actor: Mapped[User | None] = relationship(foreign_keys=[actor_id])
+    on_behalf_of: Mapped[User | None] = relationship(foreign_keys=[on_behalf_of_id])

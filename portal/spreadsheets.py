@@ -1,0 +1,63 @@
+"""Spreadsheets the portal writes: exports that open safely in Excel."""
+
+from __future__ import annotations
+
+import io
+
+from flask_babel import gettext as _
+from openpyxl import Workbook
+from openpyxl.cell import WriteOnlyCell
+from openpyxl.styles import Font
+
+from portal import workflow
+from portal.i18n import localdate
+
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def safe_cell(sheet, value) -> WriteOnlyCell:
+    """A cell Excel shows as typed: text starting with =, +, - or @ is stored as text, never a formula."""
+    cell = WriteOnlyCell(sheet, value=value)
+    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
+        cell.data_type = "s"
+    return cell
+
+
+def orders_workbook(orders) -> io.BytesIO:
+    """One row per device of the given orders, with the order's details repeated."""
+    workbook = Workbook(write_only=True)
+    sheet = workbook.create_sheet(_("Devices"))
+    headers = [_("Order"), _("Order status"), _("Your reference"), _("Submitted"), _("Device tag"),
+               _("Category"), _("Manufacturer"), _("Model"), _("Serial number"), _("Asset tag"),
+               _("Device status"), _("Box"), _("Fault description")]
+    bold = Font(bold=True)
+    header_cells = []
+    for title in headers:
+        cell = WriteOnlyCell(sheet, value=title)
+        cell.font = bold
+        header_cells.append(cell)
+    sheet.append(header_cells)
+    for order in orders:
+        common = [order.number or _("Draft"), _order_state_title(order.state), order.po_reference,
+                  localdate(order.submitted_at) if order.submitted_at else ""]
+        for device in order.devices:
+            sheet.append([safe_cell(sheet, v) for v in [
+                *common, device.tag_code, device.category.name if device.category else "", device.manufacturer,
+                device.model, device.serial_number, device.asset_tag, workflow.title(device.status),
+                device.box_number, device.fault_description]])
+        if not order.devices:
+            sheet.append([safe_cell(sheet, v) for v in common])
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    buffer.seek(0)
+    return buffer
+
+
+def _order_state_title(state) -> str:
+    from portal.models import OrderState
+
+    return {
+        OrderState.DRAFT: _("Draft"), OrderState.SUBMITTED: _("Submitted"),
+        OrderState.RETURNED: _("Returned to you"), OrderState.ACCEPTED: _("Accepted"),
+        OrderState.CANCELLED: _("Cancelled"),
+    }[state]

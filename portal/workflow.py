@@ -1,0 +1,205 @@
+"""The device life cycle: its states, the allowed moves, who may make each, and what each needs.
+
+This module is the only writer of a device's status. Every move writes a Transition row
+and the device's current-status columns in the same transaction; the status bar, the depot
+queues and the audit history are all read from those rows.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import select, update
+
+from portal.dbbase import utcnow
+from portal.errors import DomainError, NotAllowed
+from portal.extensions import db
+from portal.models import Device, DeviceStatus, Role, Transition, User
+
+S = DeviceStatus
+CUSTOMER = "customer"  # a user of the device's company: the order's owner or one who may edit all orders
+SYSTEM = "system"  # scheduled jobs and automatic effects (actor None)
+
+STATUS_TITLES = {
+    S.REGISTERED: _l("Registered"),
+    S.RECEIVED: _l("Received"),
+    S.MISSING: _l("Missing"),
+    S.CANCELLED: _l("Cancelled"),
+    S.DIAGNOSIS: _l("Diagnosis"),
+    S.AWAITING_APPROVAL: _l("Awaiting approval"),
+    S.WAITING_FOR_PARTS: _l("Waiting for parts"),
+    S.REPAIR: _l("Repair"),
+    S.QUALITY_CHECK: _l("Quality check"),
+    S.BEYOND_REPAIR: _l("Beyond repair"),
+    S.NO_FAULT_FOUND: _l("No fault found"),
+    S.DECLINED: _l("Declined"),
+    S.READY_TO_SHIP: _l("Ready to ship"),
+    S.SHIPPED: _l("Shipped"),
+    S.DELIVERED: _l("Delivered"),
+}
+
+#: The usual path, in order: the stages of the customer's status bar.
+USUAL_PATH = (S.REGISTERED, S.RECEIVED, S.DIAGNOSIS, S.AWAITING_APPROVAL, S.REPAIR,
+              S.QUALITY_CHECK, S.READY_TO_SHIP, S.SHIPPED, S.DELIVERED)
+
+
+@dataclass(frozen=True)
+class Move:
+    who: frozenset
+    when: str  # the rule in the depot's words, as in DESIGN.md
+    needs_reason: bool = False
+    not_by_repairer: bool = False
+    effects: tuple[str, ...] = field(default=())
+
+
+def _move(*who, when, **options) -> Move:
+    return Move(who=frozenset(who), when=when, **options)
+
+
+R = Role
+TRANSITIONS: dict[tuple[DeviceStatus, DeviceStatus], Move] = {
+    (S.REGISTERED, S.RECEIVED): _move(R.RECEIVING, when="device tag scanned in; stops the 14-day reminder"),
+    (S.REGISTERED, S.MISSING): _move(R.RECEIVING, R.ACCOUNT_MANAGER,
+                                     when="the order's receiving is closed without it"),
+    (S.MISSING, S.RECEIVED): _move(R.RECEIVING, when="it arrives later"),
+    (S.REGISTERED, S.CANCELLED): _move(CUSTOMER, R.ACCOUNT_MANAGER, when="before it is received"),
+    (S.RECEIVED, S.DIAGNOSIS): _move(R.TECHNICIAN, R.SUPERVISOR, when="intake photos complete"),
+    (S.DIAGNOSIS, S.AWAITING_APPROVAL): _move(R.TECHNICIAN, when="paid repair: quote sent to the approvers"),
+    (S.DIAGNOSIS, S.REPAIR): _move(R.TECHNICIAN, when="warranty confirmed, or the company approves automatically"),
+    (S.DIAGNOSIS, S.BEYOND_REPAIR): _move(R.TECHNICIAN, when="reason recorded; diagnosis fee", needs_reason=True),
+    (S.DIAGNOSIS, S.NO_FAULT_FOUND): _move(R.TECHNICIAN, when="fee per setting"),
+    (S.AWAITING_APPROVAL, S.REPAIR): _move(CUSTOMER, R.ACCOUNT_MANAGER,
+                                           when="a variant / lines accepted, parts in stock"),
+    (S.AWAITING_APPROVAL, S.WAITING_FOR_PARTS): _move(CUSTOMER, R.ACCOUNT_MANAGER,
+                                                      when="accepted, a part is missing"),
+    (S.AWAITING_APPROVAL, S.DECLINED): _move(CUSTOMER, R.ACCOUNT_MANAGER, when="diagnosis fee"),
+    (S.REPAIR, S.WAITING_FOR_PARTS): _move(R.TECHNICIAN, when="a part is missing"),
+    (S.WAITING_FOR_PARTS, S.REPAIR): _move(SYSTEM, R.TECHNICIAN, when="part in stock"),
+    (S.REPAIR, S.AWAITING_APPROVAL): _move(R.TECHNICIAN, when="more work found: a new quote revision"),
+    (S.REPAIR, S.BEYOND_REPAIR): _move(R.TECHNICIAN, when="reason recorded", needs_reason=True),
+    (S.REPAIR, S.QUALITY_CHECK): _move(R.TECHNICIAN, when="work recorded"),
+    (S.QUALITY_CHECK, S.REPAIR): _move(R.TESTER, when="fail, reason recorded", needs_reason=True,
+                                       not_by_repairer=True),
+    (S.QUALITY_CHECK, S.READY_TO_SHIP): _move(R.TESTER, when="pass", not_by_repairer=True),
+    (S.BEYOND_REPAIR, S.READY_TO_SHIP): _move(R.DISPATCH, SYSTEM, when="returned unrepaired"),
+    (S.NO_FAULT_FOUND, S.READY_TO_SHIP): _move(R.DISPATCH, SYSTEM, when="returned unrepaired"),
+    (S.DECLINED, S.READY_TO_SHIP): _move(R.DISPATCH, SYSTEM, when="returned unrepaired"),
+    (S.READY_TO_SHIP, S.SHIPPED): _move(R.DISPATCH, when="courier pick-up scanned; tracking e-mail"),
+    (S.SHIPPED, S.DELIVERED): _move(CUSTOMER, SYSTEM, when="customer confirms, or automatically after N days"),
+}
+
+#: Who may register a device into the life cycle (submitting an order).
+ENTRY = frozenset({CUSTOMER, R.ACCOUNT_MANAGER, R.CUSTOMER_CARE})
+
+
+class IllegalMove(DomainError):
+    pass
+
+
+class ConcurrentMove(DomainError):
+    """Someone else moved the device first; the message says who and when."""
+
+
+def title(status: DeviceStatus | None) -> str:
+    return str(STATUS_TITLES[status]) if status else ""
+
+
+def actor_kinds(user: User | None, device: Device) -> set:
+    """What the user counts as for this device: staff roles, the customer, or the system."""
+    if user is None:
+        return {SYSTEM}
+    if user.is_staff:
+        return set(user.role_set)
+    if user.company_id == device.company_id and (
+        device.order.owner_id == user.id or user.can_edit_all_orders
+    ):
+        return {CUSTOMER}
+    return set()
+
+
+def _last_repairer_id(device: Device) -> int | None:
+    return db.session.scalar(
+        select(Transition.actor_id)
+        .where(Transition.device_id == device.id, Transition.to_status == S.QUALITY_CHECK)
+        .order_by(Transition.id.desc()).limit(1)
+    )
+
+
+def refusal(device: Device, to: DeviceStatus, user: User | None, note: str = "") -> str | None:
+    """Why this user may not move the device there now, or None when they may."""
+    rule = TRANSITIONS.get((device.status, to))
+    if rule is None:
+        return str(_l("A device that is “%(now)s” cannot become “%(to)s”.", now=title(device.status), to=title(to)))
+    if not rule.who & actor_kinds(user, device):
+        return str(_l("You may not move this device from “%(now)s” to “%(to)s”.",
+                      now=title(device.status), to=title(to)))
+    if rule.needs_reason and not note.strip():
+        return str(_l("Write the reason."))
+    if rule.not_by_repairer and user is not None and _last_repairer_id(device) == user.id:
+        return str(_l("The quality check must be done by someone other than the repairer."))
+    return None
+
+
+def can_move(device: Device, to: DeviceStatus, user: User | None) -> bool:
+    rule = TRANSITIONS.get((device.status, to))
+    return rule is not None and refusal(device, to, user, note="-") is None
+
+
+def allowed_moves(device: Device, user: User | None) -> list[DeviceStatus]:
+    return [to for (frm, to) in TRANSITIONS if frm == device.status and can_move(device, to, user)]
+
+
+def _record(device: Device, frm, to, *, actor, station, note, on_behalf_of) -> Transition:
+    transition = Transition(
+        device=device, from_status=frm, to_status=to, actor=actor, on_behalf_of=on_behalf_of,
+        station=station, note=note.strip(), at=device.status_changed_at,
+    )
+    db.session.add(transition)
+    return transition
+
+
+def enter(device: Device, *, actor: User, on_behalf_of: User | None = None) -> Transition:
+    """Register a new device into the life cycle (the order was submitted)."""
+    kinds = actor_kinds(actor, device) if device.order is not None else set()
+    if not ENTRY & kinds:
+        raise NotAllowed(str(_l("You may not register devices for this company.")))
+    device.status = S.REGISTERED
+    device.status_changed_at = utcnow()
+    return _record(device, None, S.REGISTERED, actor=actor, station="", note="", on_behalf_of=on_behalf_of)
+
+
+def move(device: Device, to: DeviceStatus, *, actor: User | None, station: str = "", note: str = "",
+         on_behalf_of: User | None = None) -> Transition:
+    """Move a device to `to`, recording the transition; raise when the rules refuse it.
+
+    The status column only changes if it still holds what this request read, so of two
+    stations acting at once exactly one wins; the other gets ConcurrentMove.
+    """
+    to = DeviceStatus(to)
+    problem = refusal(device, to, actor, note)
+    if problem:
+        raise IllegalMove(problem) if (device.status, to) not in TRANSITIONS else NotAllowed(problem)
+    frm = device.status
+    now = utcnow()
+    result = db.session.execute(
+        update(Device).where(Device.id == device.id, Device.status == frm)
+        .values(status=to, status_changed_at=now)
+        .execution_options(synchronize_session=False)
+    )
+    if result.rowcount != 1:
+        latest = db.session.scalars(
+            select(Transition).where(Transition.device_id == device.id).order_by(Transition.id.desc()).limit(1)
+        ).first()
+        who = latest.actor.name if latest and latest.actor else str(_l("the system"))
+        raise ConcurrentMove(str(_l("Already moved to “%(to)s” by %(who)s at %(at)s.",
+                                    to=title(latest.to_status) if latest else "", who=who,
+                                    at=latest.at.strftime("%H:%M") if latest else "")))
+    device.status = to
+    device.status_changed_at = now
+    return _record(device, frm, to, actor=actor, station=station, note=note, on_behalf_of=on_behalf_of)
+
+
+def stage_times(device: Device) -> dict[DeviceStatus, object]:
+    """When the device last reached each status, from its transition records."""
+    return {t.to_status: t.at for t in device.transitions}

@@ -1,0 +1,79 @@
+"""Browser fixtures: the portal served by a real HTTP server in a thread, driven by Debian's Chromium.
+
+The live app is built like the `app` fixture in tests/conftest.py, but with CSRF on, as in
+production, and its own SQLite file; mail goes to the session's in-process SMTP server.
+"""
+
+from __future__ import annotations
+
+import threading
+from dataclasses import dataclass
+
+import pytest
+from flask import Flask
+from playwright.sync_api import Browser, Page, sync_playwright
+from werkzeug.serving import make_server
+
+from portal import create_app
+from portal.cli import run_jobs
+from portal.extensions import db
+
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-background-networking", "--disable-component-update", "--disable-gpu"]
+
+
+@dataclass
+class LiveServer:
+    app: Flask
+    url: str
+
+    def run_jobs(self) -> dict[str, int]:
+        """What cron does every minute: send the outbox (and later, reminders and deadlines)."""
+        with self.app.app_context():
+            return run_jobs()
+
+
+@pytest.fixture
+def live_server(tmp_path, smtp_server):
+    app = create_app({
+        "TESTING": True,
+        "SECRET_KEY": "e2e-secret",
+        "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'portal.sqlite3'}",
+        "WTF_CSRF_ENABLED": True,
+        "MAIL_SERVER": "127.0.0.1",
+        "MAIL_PORT": smtp_server.port,
+        "MAIL_SUPPRESS_SEND": False,
+        "SERVER_NAME": None,
+        "PASSWORD_HASH_METHOD": "scrypt:4096:8:1",
+        "SESSION_COOKIE_SECURE": False,
+        "REMEMBER_COOKIE_SECURE": False,
+    })
+    app.instance_path = str(tmp_path)
+    with app.app_context():
+        db.create_all()
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, name="live-server", daemon=True)
+    thread.start()
+    yield LiveServer(app=app, url=f"http://127.0.0.1:{server.server_port}")
+    server.shutdown()
+    thread.join(timeout=10)
+    server.server_close()
+    with app.app_context():
+        db.engine.dispose()
+
+
+@pytest.fixture(scope="session")
+def browser() -> Browser:
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def page(browser, live_server) -> Page:
+    context = browser.new_context(base_url=live_server.url, locale="en-GB", timezone_id="Europe/Warsaw")
+    context.set_default_timeout(10_000)
+    page = context.new_page()
+    yield page
+    context.close()

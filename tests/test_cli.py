@@ -1,0 +1,94 @@
+"""The `flask staff`, `flask jobs` and `flask demo` commands."""
+
+import re
+from urllib.parse import urlsplit
+
+from sqlalchemy import func, select
+
+from portal.demo import DEMO_PASSWORD
+from portal.extensions import db
+from portal.models import Company, OutboxMessage, Role, User
+from tests.conftest import PASSWORD
+
+
+def count(model) -> int:
+    return db.session.scalar(select(func.count()).select_from(model))
+
+
+def test_staff_create_makes_a_staff_member_who_can_log_in(runner, client):
+    result = runner.invoke(args=["staff", "create", "Tess@Depot.example", "--name", "Tess Tester",
+                                 "--role", "tester", "--role", "technician", "--password", PASSWORD])
+    assert result.exit_code == 0, result.output
+    assert "tess@depot.example" in result.output
+    person = db.session.scalar(select(User).where(User.email == "tess@depot.example"))
+    assert person.is_staff and person.role_set == {Role.TESTER, Role.TECHNICIAN}
+    response = client.post("/login", data={"email": "tess@depot.example", "password": PASSWORD})
+    assert response.status_code == 302 and urlsplit(response.location).path == "/depot/"
+
+
+def test_staff_create_without_a_password_mails_an_invitation(runner, send_mail):
+    result = runner.invoke(args=["staff", "create", "ada@depot.example", "--name", "Ada", "--role", "admin"])
+    assert result.exit_code == 0, result.output
+    [message] = send_mail().to("ada@depot.example")
+    assert "/invitation/" in send_mail().text(message)
+
+
+def test_staff_create_with_a_taken_email_fails_clearly(runner, make_staff):
+    existing = make_staff(Role.ADMIN)
+    result = runner.invoke(args=["staff", "create", existing.email, "--name", "Again", "--role", "tester",
+                                 "--password", PASSWORD])
+    assert result.exit_code != 0
+    assert "An account with this e-mail already exists." in result.output
+    assert "Traceback" not in result.output
+    assert count(User) == 1
+
+
+def test_staff_create_with_a_weak_password_fails_clearly(runner):
+    result = runner.invoke(args=["staff", "create", "weak@depot.example", "--name", "Weak", "--role", "tester",
+                                 "--password", "short"])
+    assert result.exit_code != 0 and "at least 10 characters" in result.output
+    assert "Traceback" not in result.output
+    assert count(User) == 0
+
+
+def test_staff_create_refuses_an_unknown_role(runner):
+    result = runner.invoke(args=["staff", "create", "x@depot.example", "--name", "X", "--role", "wizard"])
+    assert result.exit_code != 0 and "wizard" in result.output
+    assert count(User) == 0
+
+
+def test_jobs_run_sends_the_queued_mail_once(runner, make_company, mailbox):
+    user = make_company()
+    assert count(OutboxMessage) == 2
+    result = runner.invoke(args=["jobs", "run"])
+    assert result.exit_code == 0, result.output
+    assert "mail: 2" in result.output
+    assert len(mailbox.to(user.email)) == 1
+    result = runner.invoke(args=["jobs", "run"])
+    assert "mail: 0" in result.output
+    assert len(mailbox.to(user.email)) == 1
+
+
+def test_demo_load_twice_creates_the_data_once_and_prints_every_login(runner, client):
+    first = runner.invoke(args=["demo", "load"])
+    assert first.exit_code == 0, first.output
+    users, companies = count(User), count(Company)
+    assert users > 10 and companies == 2
+    second = runner.invoke(args=["demo", "load"])
+    assert second.exit_code == 0, second.output
+    assert (count(User), count(Company)) == (users, companies)
+    assert second.output == first.output
+
+    lines = [line for line in first.output.splitlines() if "@" in line]
+    assert len(lines) == users
+    emails = set()
+    for line in lines:
+        [email] = re.findall(r"[\w.+-]+@[\w.-]+\.example", line)
+        assert line.rstrip().endswith(DEMO_PASSWORD)
+        emails.add(email)
+    assert emails == set(db.session.scalars(select(User.email)))
+
+    for email in ["admin@depot.example", "olga@nordlog.example", "jan@nordlog.example"]:
+        client.post("/logout")
+        response = client.post("/login", data={"email": email, "password": DEMO_PASSWORD})
+        assert response.status_code == 302, email

@@ -64,4 +64,4 @@ lint: test-install
 	$(BIN)/ruff check .
 
 bench: test-install translations
-	$(BIN)/python -m bench
+	$(BIN)/python -m bench $(BENCH_ARGS)

@@ -96,7 +96,7 @@ def build_logistics_pdf(doc: LogisticsDocument) -> bytes:
     width, height = pages.width, pages.height
     margin = 15 * mm
     row_height = 15 * mm
-    first_rows = int((height - 2 * margin - 95 * mm) // row_height)
+    first_rows = int((height - 2 * margin - 80 * mm) // row_height)
     other_rows = int((height - 2 * margin - 22 * mm) // row_height)
     remaining = max(0, len(doc.devices) - first_rows)
     list_pages = 1 + -(-remaining // other_rows)
@@ -169,7 +169,7 @@ def build_logistics_pdf(doc: LogisticsDocument) -> bytes:
         c.setFont(FONT, 8.5)
         for j, line in enumerate(lines[:8]):
             c.drawString(x, y - 41 * mm - j * 4 * mm, _fit(line, FONT, 8.5, block_width - 4 * mm)[0])
-    y = table_header(y - 88 * mm)
+    y = table_header(y - 72 * mm)
     index = 0
     for _ in range(first_rows):
         if index >= len(doc.devices):

@@ -7,20 +7,8 @@ import pytest
 
 from portal import documents, orders
 from portal.extensions import db
+from tests.barcodes import decode_barcodes
 from tests.conftest import device_row
-
-
-def decode_barcodes(pdf: bytes, tmp_path: Path) -> list[str]:
-    """Render at 150 dpi, as a cheap office printer and a handheld scanner see it, and decode with zbar."""
-    pdf_file = tmp_path / "doc.pdf"
-    pdf_file.write_bytes(pdf)
-    subprocess.run(["pdftoppm", "-r", "150", "-png", str(pdf_file), str(tmp_path / "page")], check=True)
-    codes = []
-    for page in sorted(tmp_path.glob("page*.png")):
-        result = subprocess.run(["zbarimg", "--quiet", "--raw", "-Scode128.enable", str(page)],
-                                capture_output=True, text=True)
-        codes += [line for line in result.stdout.splitlines() if line]
-    return codes
 
 
 def page_count(pdf: bytes, tmp_path: Path) -> int:

@@ -7,7 +7,7 @@ from flask_babel import get_timezone
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from portal import accounts, announcements, companies
+from portal import accounts, announcements, companies, orders
 from portal.access import colleague_for, owned_by_company
 from portal.customer import bp
 from portal.customer.forms import (
@@ -44,6 +44,7 @@ def home():
         "customer/home.html",
         company=current_user.company,
         announcements=announcements.current_announcements(today),
+        waiting=orders.waiting_for(current_user),
     )
 
 

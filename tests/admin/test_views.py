@@ -143,17 +143,22 @@ def test_staff_land_on_the_page_of_their_role(client, make_staff, login, roles, 
 
 # -- companies and account managers -----------------------------------------------------------
 
-def test_the_company_page_shows_how_each_manager_was_assigned(client, admin, managers, make_company, login):
+@pytest.mark.parametrize("viewer", [Role.ADMIN, Role.ACCOUNT_MANAGER, Role.CUSTOMER_CARE])
+def test_the_company_page_shows_how_each_manager_was_assigned(client, admin, managers, make_company, make_staff,
+                                                               login, viewer):
     assignment.save_rule({"name": "Poland", "priority": 10, "country": "PL"}, [managers[0]])
     db.session.commit()
     by_rule = make_company(country="PL").company
     by_turns = make_company(country="DE").company
-    login(admin)
+    assignment.reassign_by_hand(by_rule, managers[1], actor=admin, note="Speaks Kashubian")
+    db.session.commit()
+    login(make_staff(viewer))
 
     page = client.get(f"/admin/companies/{by_rule.id}").get_data(as_text=True)
     assert "By rule “Poland”" in page and "Marek Manager" in page
+    assert "By hand" in page and "Ada Admin" in page and "Speaks Kashubian" in page
     page = client.get(f"/admin/companies/{by_turns.id}").get_data(as_text=True)
-    assert "Round robin" in page
+    assert "Round robin" in page and "By hand" not in page
 
     listing = client.get("/admin/companies?mine=0").get_data(as_text=True)
     assert by_rule.legal_name in listing and by_turns.legal_name in listing

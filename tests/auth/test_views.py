@@ -108,6 +108,7 @@ def test_a_duplicate_tax_id_is_refused_beside_the_tax_id_field(client, make_comp
     assert response.status_code == 200
     assert "already registered" in field_error(html, "tax_id")
     assert 'value="olga@acme.example"' in html and 'value="Olga Owner"' in html
+    assert NEW_PASSWORD not in html
     assert count(Company) == 1 and user_by_email("olga@acme.example") is None
 
 

@@ -1,0 +1,78 @@
+"""An office manager creates an order of three devices in two boxes in the browser, submits it,
+and the e-mailed logistics document's barcodes decode to exactly the order's codes."""
+
+from __future__ import annotations
+
+import pytest
+from playwright.sync_api import expect
+from sqlalchemy import select
+
+from portal import accounts
+from portal.dbbase import utcnow
+from portal.extensions import db
+from portal.models import Order, OrderState
+from tests.barcodes import decode_barcodes
+
+pytestmark = pytest.mark.e2e
+
+PASSWORD = "office-manager-password-7"
+DEVICES = [
+    ("Zebra", "TC52", "SN-TC52-001", "1"),
+    ("Honeywell", "CT60", "SN-CT60-002", "1"),
+    ("Dell", "Latitude 5430", "SN-DELL-003", "2"),
+]
+
+
+@pytest.fixture
+def office_manager(live_server):
+    with live_server.app.app_context():
+        user = accounts.register_company(
+            company=dict(legal_name="Łódzkie Magazyny Sp. z o.o.", tax_id="PL1112223334", country="PL",
+                         region="Łódzkie", industry="logistics", size_band="50-249", street="ul. Piotrkowska 1",
+                         postcode="90-001", city="Łódź", phone=""),
+            user={"name": "Ewa Biuro", "email": "ewa@magazyny.example", "password": PASSWORD}, language="en")
+        user.confirmed_at = utcnow()
+        db.session.commit()
+    live_server.run_jobs()  # the confirmation mail goes out now, not in the middle of the journey
+    return "ewa@magazyny.example"
+
+
+def test_order_three_devices_in_two_boxes_and_decode_the_mailed_document(page, live_server, mailbox,
+                                                                         office_manager, tmp_path):
+    page.goto("/login")
+    page.get_by_label("E-mail", exact=True).fill(office_manager)
+    page.get_by_label("Password", exact=True).fill(PASSWORD)
+    page.get_by_role("button", name="Log in").click()
+    page.goto("/orders")
+    page.get_by_role("button", name="New order").click()
+    expect(page.get_by_role("heading", name="New repair order (draft)")).to_be_visible()
+
+    page.get_by_label("Number of boxes").fill("2")
+    page.get_by_label("Your reference (purchase order)").fill("PO-E2E-1")
+    for index, (maker, model, serial, box) in enumerate(DEVICES):
+        if index:
+            page.get_by_role("button", name="Add a device").click()
+        row = page.locator(".device-row").nth(index)
+        row.get_by_label("Manufacturer").fill(maker)
+        row.get_by_label("Model").fill(model)
+        row.get_by_label("Serial number").fill(serial)
+        row.get_by_label("Box").fill(box)
+        row.get_by_label("Fault description").fill(f"{model}: does not start")
+    expect(page.locator(".device-row")).to_have_count(3)
+    page.get_by_role("button", name="Submit the order").click()
+
+    expect(page.get_by_role("status")).to_contain_text("is submitted")
+    with live_server.app.app_context():
+        order = db.session.scalar(select(Order))
+        assert order.state == OrderState.SUBMITTED
+        assert [(d.serial_number, d.box_number) for d in order.devices] == [
+            (serial, int(box)) for _maker, _model, serial, box in DEVICES]
+        expected = {order.number, f"{order.number}-B1", f"{order.number}-B2", *(d.tag_code for d in order.devices)}
+        number = order.number
+    expect(page.get_by_role("heading", name=f"Order {number}")).to_be_visible()
+
+    live_server.run_jobs()
+    [mail] = [m for m in mailbox.to(office_manager) if number in m["Subject"]]
+    [attachment] = list(mail.iter_attachments())
+    assert attachment.get_content_type() == "application/pdf"
+    assert sorted(decode_barcodes(attachment.get_content(), tmp_path / "pdf")) == sorted(expected)

@@ -30,7 +30,7 @@ from wtforms import (
 )
 from wtforms.validators import Email, InputRequired, Length, NumberRange, Optional, ValidationError
 
-from portal import orders
+from portal import order_imports, orders
 from portal.errors import DomainError
 from portal.extensions import db
 from portal.forms import options, required
@@ -81,7 +81,7 @@ class OrderForm(FlaskForm):
     note = TextAreaField(_l("Note for the depot"), validators=[Optional(), Length(max=2000)])
     box_count = IntegerField(_l("Number of boxes"), default=1, validators=[
         InputRequired(_l("Fill in this field.")), NumberRange(min=1, max=orders.MAX_BOXES)])
-    devices = FieldList(FormField(DeviceRowForm), min_entries=1)
+    devices = FieldList(FormField(DeviceRowForm), min_entries=0)
 
     def set_choices(self, order: Order) -> None:
         addresses = [a for a in order.company.return_addresses
@@ -119,12 +119,17 @@ def _template_row(form: OrderForm):
 
 
 def _render(template: str, order: Order, form: OrderForm, cancel_url: str, status: int = 200):
+    batches = order_imports.imports_of(order)
     return render_template(template, order=order, form=form, cancel_url=cancel_url,
-                           template_row=_template_row(form)), status
+                           template_row=_template_row(form), imports=batches,
+                           summaries={b.id: order_imports.summary(b) for b in batches}), status
 
 
-def form_for(order: Order, typed: dict | None = None) -> OrderForm:
-    """The form filled from what was typed, from the draft, or from the submitted devices."""
+def form_for(order: Order, typed: dict | None = None, *, blank_row: bool = True) -> OrderForm:
+    """The form filled from what was typed, from the draft, or from the submitted devices.
+
+    With `blank_row`, a form without device rows shows one empty row to start typing in.
+    """
     if typed is not None:
         form = OrderForm(formdata=ImmutableMultiDict(typed))
     elif order.state == OrderState.DRAFT:
@@ -132,6 +137,8 @@ def form_for(order: Order, typed: dict | None = None) -> OrderForm:
         form = OrderForm(formdata=ImmutableMultiDict(draft)) if draft else OrderForm(data=_order_values(order))
     else:
         form = OrderForm(formdata=None, data=_order_values(order))
+    if blank_row and not form.devices.entries:
+        form.devices.append_entry()
     form.set_choices(order)
     return form
 
@@ -141,7 +148,7 @@ def _order_values(order: Order) -> dict:
     values["devices"] = [
         {**{name: getattr(d, name) for name in orders.DEVICE_FIELDS}, "id": d.id, "unlock_code": ""}
         for d in order.devices if d.status != DeviceStatus.CANCELLED
-    ] or [{}]
+    ]
     return values
 
 
@@ -161,6 +168,23 @@ def without_row(typed: dict[str, str], index: int) -> dict[str, str]:
         if row == index:
             continue
         kept[f"devices-{row - 1 if row > index else row}-{match.group(2)}"] = value
+    return kept
+
+
+def without_blank_rows(typed: dict[str, str]) -> dict[str, str]:
+    """Device rows with nothing typed in them are left out (and the rest renumbered)."""
+    rows: dict[int, dict[str, str]] = {}
+    kept: dict[str, str] = {}
+    for key, value in typed.items():
+        match = ROW_KEY.match(key)
+        if match:
+            rows.setdefault(int(match.group(1)), {})[match.group(2)] = value
+        else:
+            kept[key] = value
+    filled = [row for _index, row in sorted(rows.items())
+              if any(value.strip() for name, value in row.items() if name != "id") or row.get("id")]
+    for number, row in enumerate(filled):
+        kept.update({f"devices-{number}-{name}": value for name, value in row.items()})
     return kept
 
 
@@ -186,11 +210,12 @@ def order_form_page(order: Order, *, actor, template: str, done_url, cancel_url)
         db.session.commit()
         flash(_("Draft saved. You can come back to it from any browser."), "success")
         return redirect(request.url)
-    form = form_for(order, typed)
+    form = form_for(order, without_blank_rows(typed), blank_row=False)
     if form.validate():
         try:
             if action == "submit" and order.state in (OrderState.DRAFT, OrderState.RETURNED):
-                orders.submit_order(order, form.order_data(), actor=actor)
+                imported = order_imports.draft_rows(order) if order.state == OrderState.DRAFT else []
+                orders.submit_order(order, form.order_data(), actor=actor, imported=imported)
                 message = _("Order %(number)s is submitted. The logistics document is on its way by e-mail.",
                             number=order.number)
             else:
@@ -210,6 +235,9 @@ def order_form_page(order: Order, *, actor, template: str, done_url, cancel_url)
         orders.save_draft(order, typed, actor=actor)
         db.session.commit()
     flash(_("The order is not submitted yet: please correct the fields marked below."), "error")
+    if not form.devices.entries:
+        form.devices.append_entry()
+        form.set_choices(order)
     return _render(template, order, form, cancel_url, 422)
 
 

@@ -11,7 +11,7 @@ from datetime import date, datetime, timedelta
 from cryptography.fernet import Fernet
 from flask import current_app
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import Select, and_, exists, func, or_, select
+from sqlalchemy import Select, and_, exists, func, select, union_all
 
 from portal import workflow
 from portal.dbbase import utcnow
@@ -201,13 +201,14 @@ def _add_devices(order: Order, rows: list[dict], *, actor: User) -> list[Device]
     return devices
 
 
-def submit_order(order: Order, data: dict, *, actor: User) -> Order:
+def submit_order(order: Order, data: dict, *, actor: User, imported: list[dict] = ()) -> Order:
     """Turn a draft (or a returned order) into a submitted one: devices enter the life cycle,
-    the owner gets the logistics document by e-mail."""
+    the owner gets the logistics document by e-mail. `imported` are rows of confirmed imports."""
     if not may_edit(actor, order):
         raise NotAllowed(str(_l("You may not change this order.")))
     if order.state not in (OrderState.DRAFT, OrderState.RETURNED):
         raise DomainError(str(_l("This order has already been submitted.")))
+    data = {**data, "devices": [*data["devices"], *imported]}
     problems = order_problems(order, data)
     if problems:
         raise OrderInvalid(problems)
@@ -242,6 +243,21 @@ def _update_devices(order: Order, rows: list[dict], *, actor: User) -> None:
                           note=str(_l("Removed from the order before receipt")))
     if new_rows:
         _add_devices(order, new_rows, actor=actor)
+
+
+def add_devices(order: Order, rows: list[dict], *, actor: User) -> list[Device]:
+    """More devices for a submitted order (an import), before the depot receives it."""
+    if not may_edit(actor, order):
+        raise NotAllowed(str(_l("You may not change this order.")))
+    if not is_before_receipt(order):
+        raise DomainError(str(_l("The depot has already received this order; it can no longer be changed.")))
+    present = {(d.manufacturer.lower(), d.serial_number.upper()) for d in order.devices
+               if d.status != DeviceStatus.CANCELLED}
+    clashes = [row["serial_number"] for row in rows
+               if (row["manufacturer"].strip().lower(), row["serial_number"].strip().upper()) in present]
+    if clashes:
+        raise DomainError(str(_l("Already on this order: %(serials)s.", serials=", ".join(clashes[:10]))))
+    return _add_devices(order, rows, actor=actor)
 
 
 def update_order(order: Order, data: dict, *, actor: User) -> Order:
@@ -392,13 +408,16 @@ SORTS = {
 def filter_orders(query: Select, filters: OrderFilters, tz, company_id: int) -> Select:
     """Apply the list's search, filters and sort; every condition uses an index."""
     if filters.search:
+        # One indexed look-up per kind of match: an OR across columns would scan the company's devices.
         term = filters.search.strip()
-        matching_devices = select(Device.order_id).where(
-            Device.company_id == company_id,
-            or_(Device.serial_number == term, Device.asset_tag == term, Device.tag_code == term.upper()),
+        matches = union_all(
+            select(Order.id).where(Order.number == term.upper()),
+            select(Order.id).where(Order.po_reference == term, Order.company_id == company_id),
+            select(Device.order_id).where(Device.company_id == company_id, Device.serial_number == term),
+            select(Device.order_id).where(Device.company_id == company_id, Device.asset_tag == term),
+            select(Device.order_id).where(Device.tag_code == term.upper(), Device.company_id == company_id),
         )
-        query = query.where(or_(Order.number == term.upper(), Order.po_reference == term,
-                                Order.id.in_(matching_devices)))
+        query = query.where(Order.id.in_(matches))
     if filters.state:
         query = query.where(Order.state == filters.state)
     if filters.device_status:

@@ -12,7 +12,7 @@ from werkzeug.routing import AnyConverter, IntegerConverter
 
 from portal import create_app, orders
 from portal.extensions import db
-from portal.models import RIGHTS, InvoiceProfile, ReturnAddress, Role, User
+from portal.models import RIGHTS, ImportBatch, InvoiceProfile, ReturnAddress, Role, User
 from tests.conftest import PASSWORD
 
 CSRF_TOKEN = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')
@@ -71,8 +71,13 @@ def company_a(make_company, make_user):
                             city="c", country="PL")
     db.session.add_all([profile, address])
     order = orders.start_draft(company, owner=colleague, actor=colleague)
+    batch = ImportBatch(order=order, company_id=company.id, user_id=colleague.id, filename="alpha.xlsx", kind="xlsx",
+                        content=b"", columns=[{"letter": "A", "header": "Serial", "field": "serial_number"}],
+                        rows=[{"row": 2, "values": {"serial_number": "A1"}, "problems": [], "dropped": False}])
+    db.session.add(batch)
     db.session.commit()
-    return {"user_id": colleague.id, "profile_id": profile.id, "address_id": address.id, "order_id": order.id}
+    return {"user_id": colleague.id, "profile_id": profile.id, "address_id": address.id, "order_id": order.id,
+            "batch_id": batch.id, "row": 2}
 
 
 def test_every_customer_url_with_an_id_of_another_company_is_404(app, client, company_a, make_company, login):

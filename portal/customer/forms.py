@@ -1,5 +1,6 @@
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
+from flask_wtf.file import FileField, FileRequired
 from wtforms import BooleanField, SelectField, TextAreaField
 
 from portal.forms import country_field, email_field, text_field
@@ -70,3 +71,9 @@ CARRIERS = ["DHL", "DPD", "GLS", "UPS", "FedEx", "InPost", "Poczta Polska"]
 class ParcelForm(FlaskForm):
     inbound_carrier = text_field(_l("Courier"), 40, description=_l("For example: DHL, DPD, GLS, UPS, InPost."))
     inbound_tracking = text_field(_l("Tracking number"), 60)
+
+
+class UploadForm(FlaskForm):
+    file = FileField(_l("Spreadsheet (.xlsx or .csv)"), validators=[
+        FileRequired(_l("Choose a file to upload."))],
+        description=_l("Your own list is fine: we recognise the columns, and you check everything before it is added."))

@@ -8,6 +8,7 @@ from flask import abort, flash, redirect, render_template, request, send_file, u
 from flask_babel import get_timezone
 from flask_babel import gettext as _
 from flask_login import current_user
+from sqlalchemy.orm import selectinload
 
 from portal import documents, orders, spreadsheets, workflow
 from portal.customer import bp
@@ -51,7 +52,7 @@ def _filters() -> orders.OrderFilters:
 def orders_list():
     filters = _filters()
     query = orders.filter_orders(orders.visible_orders(current_user), filters, get_timezone(),
-                                 current_user.company_id)
+                                 current_user.company_id).options(selectinload(Order.owner))
     page = db.paginate(query, per_page=PAGE_SIZE, error_out=False, count=True)
     counts = orders.status_counts([o.id for o in page.items])
     return render_template("customer/orders.html", page=page, counts=counts, filters=filters,

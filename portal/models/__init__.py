@@ -12,9 +12,12 @@ from portal.models.company import (
 )
 from portal.models.mail import MailStatus, OutboxAttachment, OutboxMessage
 from portal.models.order import (
+    ColumnMapping,
     Device,
     DeviceCategory,
     DeviceStatus,
+    ImportBatch,
+    ImportState,
     Order,
     OrderState,
     RequestType,
@@ -24,6 +27,9 @@ from portal.models.order import (
 from portal.models.user import RIGHTS, LoginFailure, Role, StaffRole, User
 
 __all__ = [
+    "ColumnMapping",
+    "ImportBatch",
+    "ImportState",
     "Device",
     "DeviceCategory",
     "DeviceStatus",

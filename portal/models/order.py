@@ -69,6 +69,8 @@ class Order(db.Model):
     __table_args__ = (
         Index("ix_orders_company_created", "company_id", "created_at", "id"),
         Index("ix_orders_owner_created", "owner_id", "created_at", "id"),
+        # po_reference first: without statistics SQLite would otherwise pick it for plain company lists
+        Index("ix_orders_po_reference", "po_reference", "company_id"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -163,3 +165,51 @@ class Transition(db.Model):
     device: Mapped[Device] = relationship(back_populates="transitions")
     actor: Mapped[User | None] = relationship(foreign_keys=[actor_id])
     on_behalf_of: Mapped[User | None] = relationship(foreign_keys=[on_behalf_of_id])
+
+
+class ImportState(StrEnum):
+    PREVIEW = "preview"
+    CONFIRMED = "confirmed"
+    DISCARDED = "discarded"
+
+
+class ImportBatch(db.Model):
+    """An uploaded spreadsheet on its way into an order: previewed, fixed in the browser, confirmed.
+
+    Rows live here, not as devices, until the user confirms; the file itself is kept so the
+    problems can be handed back as a copy of it.
+    """
+
+    __tablename__ = "import_batches"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    order_id: Mapped[int] = mapped_column(ForeignKey("orders.id", ondelete="CASCADE"), index=True)
+    company_id: Mapped[int] = mapped_column(ForeignKey("companies.id"), index=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    state: Mapped[ImportState] = mapped_column(str_enum(ImportState, 16), default=ImportState.PREVIEW)
+    filename: Mapped[str] = mapped_column(String(255))
+    kind: Mapped[str] = mapped_column(String(8))
+    sheet: Mapped[str] = mapped_column(String(255), default="")
+    header_row: Mapped[int] = mapped_column(default=1)
+    content: Mapped[bytes] = mapped_column(LargeBinary)
+    #: [{"letter", "header", "field"}], as recognised or mapped by the user
+    columns: Mapped[list] = mapped_column(JSON, default=list)
+    #: [{"row", "values", "problems": [...], "dropped"}]
+    rows: Mapped[list] = mapped_column(JSON, default=list)
+    file_warnings: Mapped[list] = mapped_column(JSON, default=list)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    confirmed_at: Mapped[datetime | None]
+
+    order: Mapped[Order] = relationship()
+
+
+class ColumnMapping(db.Model):
+    """How a company's column headers map to device fields, remembered for its next import."""
+
+    __tablename__ = "column_mappings"
+    __table_args__ = (Index("ix_column_mappings_company_header", "company_id", "header", unique=True),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    company_id: Mapped[int] = mapped_column(ForeignKey("companies.id"))
+    header: Mapped[str] = mapped_column(String(255))  # normalised header text
+    field: Mapped[str] = mapped_column(String(40))  # a device field, or "" for "ignore"

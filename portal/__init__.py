@@ -131,6 +131,11 @@ def register_template_helpers(app: Flask) -> None:
 
     app.jinja_env.filters["localtime"] = i18n.localtime
     app.jinja_env.filters["localdate"] = i18n.localdate
+    from portal.forms import COUNTRIES, INDUSTRIES, SIZE_BANDS, title_of
+
+    app.jinja_env.filters["country_name"] = lambda code: title_of(COUNTRIES, code)
+    app.jinja_env.filters["industry_name"] = lambda code: title_of(INDUSTRIES, code)
+    app.jinja_env.filters["size_band_name"] = lambda code: title_of(SIZE_BANDS, code)
 
     @app.context_processor
     def layout_context():

@@ -149,7 +149,8 @@ def build_logistics_pdf(doc: LogisticsDocument) -> bytes:
     c.setFont(FONT_BOLD, 16)
     c.drawString(margin, y - 6 * mm, t["logistics"])
     c.setFont(FONT, 9)
-    c.drawString(margin, y - 12 * mm, t["instructions"])
+    for i, line in enumerate(_fit(t["instructions"], FONT, 9, 112 * mm, lines=2)):
+        c.drawString(margin, y - 12 * mm - i * 4 * mm, line)
     code = _barcode(doc.order_number, 16 * mm, module=1.2)
     code.drawOn(c, width - margin - code.width, y - 20 * mm)
     c.setFont(FONT_BOLD, 12)

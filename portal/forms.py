@@ -25,6 +25,11 @@ INDUSTRIES = [
 ]
 
 
+def title_of(choices, value) -> str:
+    """The translated title of a stored code (country, industry, size band), or the code itself."""
+    return str(next((title for code, title in choices if code == value), value or ""))
+
+
 def options(pairs) -> list[SelectChoice]:
     """(value, label) pairs as the choices of a select field (WTForms 3.3 deprecates bare tuples)."""
     return [SelectChoice(value, label) for value, label in pairs]

@@ -23,7 +23,8 @@ LANGUAGES = ("pl", "ru")
 KEYWORDS = {**DEFAULT_KEYWORDS, "_l": None, "lazy_gettext": None}
 
 # %(name)s, %(count)d, %% ... (Python's %-format, also what Jinja's newstyle gettext applies to every string)
-PERCENT = re.compile(r"%(?:%|\([A-Za-z_]\w*\)[#0 +-]*\d*(?:\.\d+)?[diouxXeEfFgGcrsa]|[#0 +-]*\d*(?:\.\d+)?[diouxXeEfFgGcrsa])")
+_CONVERSION = r"[#0 +-]*\d*(?:\.\d+)?[diouxXeEfFgGcrsa]"
+PERCENT = re.compile(rf"%(?:%|\([A-Za-z_]\w*\){_CONVERSION}|{_CONVERSION})")
 # {name}, {count}, {0} (str.format, used by the PDF labels)
 BRACE = re.compile(r"(?<!\{)\{(\w*)(?:[!:][^{}]*)?\}(?!\})")
 

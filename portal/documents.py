@@ -170,29 +170,21 @@ def build_logistics_pdf(doc: LogisticsDocument) -> bytes:
         c.setFont(FONT, 8.5)
         for j, line in enumerate(lines[:8]):
             c.drawString(x, y - 41 * mm - j * 4 * mm, _fit(line, FONT, 8.5, block_width - 4 * mm)[0])
-    y = table_header(y - 72 * mm)
-    index = 0
-    for _ in range(first_rows):
-        if index >= len(doc.devices):
-            break
-        device_row(doc.devices[index], y)
-        y -= row_height
-        index += 1
-    footer()
+    def rows_then_footer(y, start, count):
+        for device in doc.devices[start:start + count]:
+            device_row(device, y)
+            y -= row_height
+        footer()
+        return start + count
+
+    index = rows_then_footer(table_header(y - 72 * mm), 0, first_rows)
     while index < len(doc.devices):
         c.showPage()
         page_number += 1
         y = height - margin
         c.setFont(FONT_BOLD, 10)
         c.drawString(margin, y - 4 * mm, f"{doc.order_number} · {doc.company}")
-        y = table_header(y - 14 * mm)
-        for _ in range(other_rows):
-            if index >= len(doc.devices):
-                break
-            device_row(doc.devices[index], y)
-            y -= row_height
-            index += 1
-        footer()
+        index = rows_then_footer(table_header(y - 14 * mm), index, other_rows)
 
     for box in doc.boxes:
         c.showPage()

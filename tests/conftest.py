@@ -102,6 +102,24 @@ class RequestClient(FlaskClient):
         return super().open(*args, **kwargs)
 
 
+def settings_for_tests(database_url: str, smtp_port: int, **overrides) -> dict:
+    """The portal's settings in tests: a real database and the in-process SMTP server."""
+    return {
+        "TESTING": True,
+        "SECRET_KEY": "test-secret",
+        "SQLALCHEMY_DATABASE_URI": database_url,
+        "WTF_CSRF_ENABLED": False,
+        "MAIL_SERVER": "127.0.0.1",
+        "MAIL_PORT": smtp_port,
+        "MAIL_SUPPRESS_SEND": False,
+        "SERVER_NAME": None,
+        "PASSWORD_HASH_METHOD": "scrypt:4096:8:1",
+        "SESSION_COOKIE_SECURE": False,
+        "REMEMBER_COOKIE_SECURE": False,
+        **overrides,
+    }
+
+
 @pytest.fixture
 def app(tmp_path, smtp_server, db_backend):
     if db_backend == "postgresql":
@@ -109,19 +127,7 @@ def app(tmp_path, smtp_server, db_backend):
         _reset_postgresql(url)
     else:
         url = f"sqlite:///{tmp_path / 'portal.sqlite3'}"
-    app = create_app({
-        "TESTING": True,
-        "SECRET_KEY": "test-secret",
-        "SQLALCHEMY_DATABASE_URI": url,
-        "WTF_CSRF_ENABLED": False,
-        "MAIL_SERVER": "127.0.0.1",
-        "MAIL_PORT": smtp_server.port,
-        "MAIL_SUPPRESS_SEND": False,
-        "SERVER_NAME": None,
-        "PASSWORD_HASH_METHOD": "scrypt:4096:8:1",
-        "SESSION_COOKIE_SECURE": False,
-        "REMEMBER_COOKIE_SECURE": False,
-    })
+    app = create_app(settings_for_tests(url, smtp_server.port))
     app.instance_path = str(tmp_path)
     app.test_client_class = RequestClient
     with app.app_context():

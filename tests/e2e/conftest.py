@@ -17,6 +17,7 @@ from werkzeug.serving import make_server
 from portal import create_app
 from portal.cli import run_jobs
 from portal.extensions import db
+from tests.conftest import settings_for_tests
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-background-networking", "--disable-component-update", "--disable-gpu"]
@@ -35,19 +36,9 @@ class LiveServer:
 
 @pytest.fixture
 def live_server(tmp_path, smtp_server):
-    app = create_app({
-        "TESTING": True,
-        "SECRET_KEY": "e2e-secret",
-        "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'portal.sqlite3'}",
-        "WTF_CSRF_ENABLED": True,
-        "MAIL_SERVER": "127.0.0.1",
-        "MAIL_PORT": smtp_server.port,
-        "MAIL_SUPPRESS_SEND": False,
-        "SERVER_NAME": None,
-        "PASSWORD_HASH_METHOD": "scrypt:4096:8:1",
-        "SESSION_COOKIE_SECURE": False,
-        "REMEMBER_COOKIE_SECURE": False,
-    })
+    # Real CSRF in the browser, as in production.
+    app = create_app(settings_for_tests(f"sqlite:///{tmp_path / 'portal.sqlite3'}", smtp_server.port,
+                                 SECRET_KEY="e2e-secret", WTF_CSRF_ENABLED=True))
     app.instance_path = str(tmp_path)
     with app.app_context():
         db.create_all()

@@ -118,10 +118,12 @@ def register_errorhandlers(app: Flask) -> None:
 
 def register_commands(app: Flask) -> None:
     from portal.cli import demo_cli, jobs_cli, staff_cli
+    from portal.imports.cli import import_cli
 
     app.cli.add_command(staff_cli)
     app.cli.add_command(jobs_cli)
     app.cli.add_command(demo_cli)
+    app.cli.add_command(import_cli)
 
 
 def register_template_helpers(app: Flask) -> None:

@@ -43,6 +43,9 @@ def load_config(instance_path: str) -> dict:
         "REMEMBER_COOKIE_SECURE": not debug,
         "WTF_CSRF_TIME_LIMIT": None,
         "MAX_CONTENT_LENGTH": int(os.environ.get("MAX_UPLOAD_BYTES", str(25 * 1024 * 1024))),
+        # Spreadsheet imports: larger files or more device rows are refused before they are parsed.
+        "IMPORT_MAX_BYTES": int(os.environ.get("IMPORT_MAX_BYTES", str(20 * 1024 * 1024))),
+        "IMPORT_MAX_ROWS": int(os.environ.get("IMPORT_MAX_ROWS", "100000")),
         "CONFIRMATION_MAX_AGE": 48 * 3600,
         "PASSWORD_RESET_MAX_AGE": 2 * 3600,
         "INVITATION_MAX_AGE": 7 * 24 * 3600,

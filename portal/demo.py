@@ -184,3 +184,28 @@ def _load_demo_orders() -> None:
     orders.save_draft(draft, {"contact_name": olga.name, "box_count": "1", "devices-0-manufacturer": "Zebra",
                               "devices-0-model": "TC21", "devices-0-serial_number": "",
                               "devices-0-fault_description": "Half typed: finish me"}, actor=olga)
+    db.session.flush()
+    _demo_import(draft, olga)
+
+
+def _demo_import(draft, owner) -> None:
+    """A spreadsheet waiting in the draft's preview, one of its rows still to fix."""
+    import io
+
+    from openpyxl import Workbook
+
+    from portal import order_imports
+
+    workbook = Workbook()
+    sheet = workbook.active
+    sheet.title = "IT returns"
+    sheet.append(["Laptops for repair, Nordlog IT"])
+    sheet.append([])
+    sheet.append(["Make", "Model", "Serial No.", "Problem", "Warranty?", "Date of purchase", "Asset"])
+    sheet.append(["Lenovo", "ThinkPad T14", "PF3KX1A2", "Hinge broken", "yes", "2025-03-14", "NL-2001"])
+    sheet.append(["Lenovo", "ThinkPad T14", "PF3KX1A3", "Battery swollen", "yes", "2025-03-14", "NL-2002"])
+    sheet.append(["Dell", "Latitude 5440", None, "No power", "no", None, "NL-2003"])
+    sheet.append(["HP", "EliteBook 840", "5CG3401XYZ", "Keyboard liquid damage", "no", None, "NL-2004"])
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    order_imports.start_import(draft, buffer.getvalue(), "laptops-from-it.xlsx", actor=owner)

@@ -11,25 +11,17 @@ from dataclasses import asdict
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
-from portal import orders
+from portal import imports, orders
 from portal.dbbase import utcnow
 from portal.errors import DomainError, NotAllowed
 from portal.extensions import db
 from portal.models import ColumnMapping, ImportBatch, ImportState, Order, OrderState, User
 
 DUPLICATE = "duplicate_in_file"
+#: Warnings that come from how the cell was stored in the file, not from its text: they stay
+#: while the user leaves that cell as it was.
+CELL_TYPE_CODES = {"serial_as_number", "formula"}
 
-
-class _Imports:
-    """TEMPORARY: portal.imports is being written; imported on first use until it lands."""
-
-    def __getattr__(self, name):
-        from portal import imports as module
-
-        return getattr(module, name)
-
-
-imports = _Imports()
 
 
 def remembered_mapping(company_id: int) -> dict[str, str]:
@@ -107,11 +99,14 @@ def fix_row(batch: ImportBatch, row_number: int, values: dict[str, str], *, acto
     index = next((i for i, r in enumerate(rows) if r["row"] == row_number), None)
     if index is None:
         raise DomainError(str(_l("There is no row %(row)d in this import.", row=row_number)))
-    merged = {**rows[index]["values"], **{k: v.strip() for k, v in values.items()}}
+    before = rows[index]
+    merged = {**before["values"], **{k: v.strip() for k, v in values.items()}}
     checked = imports.validate_row(merged, row_number, columns_by_field(batch),
                                    imports.context_for(batch.order.company))
-    rows[index] = {"row": row_number, "values": checked.values, "dropped": rows[index]["dropped"],
-                   "problems": [asdict(p) for p in checked.problems]}
+    kept = [p for p in before["problems"] if p.get("code") in CELL_TYPE_CODES
+            and merged.get(p["field"]) == before["values"].get(p["field"])]
+    rows[index] = {"row": row_number, "values": checked.values, "dropped": before["dropped"],
+                   "problems": [*kept, *(asdict(p) for p in checked.problems)]}
     batch.rows = rows  # a new list, so the JSON column is written
     return rows[index]
 

@@ -9,12 +9,13 @@ from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from portal import order_imports
+from portal import imports, order_imports
 from portal.customer import bp
 from portal.customer.forms import ConfirmForm, UploadForm
 from portal.customer.order_views import order_for
 from portal.errors import DomainError
 from portal.extensions import db
+from portal.imports.templates import build_template
 from portal.models import ImportBatch, ImportState
 
 PAGE_SIZE = 50
@@ -54,8 +55,6 @@ def import_devices(order_id):
 
 @bp.route("/import-template.xlsx")
 def import_template():
-    from portal.imports.templates import build_template
-
     language = str(get_locale())
     return send_file(io.BytesIO(build_template(language)), mimetype=XLSX, as_attachment=True,
                      download_name=f"devices_{language}.xlsx")
@@ -82,7 +81,7 @@ def import_preview(batch_id):
     shown = rows[(page - 1) * PAGE_SIZE: page * PAGE_SIZE]
     return render_template(
         "customer/import_preview.html", batch=batch, rows=shown, page=page, pages=pages, show=show,
-        summary=order_imports.summary(batch), fields=order_imports.imports.FIELDS,
+        summary=order_imports.summary(batch), fields=imports.FIELDS,
         by_field=order_imports.columns_by_field(batch), action_form=ConfirmForm(), upload_form=UploadForm())
 
 
@@ -129,8 +128,6 @@ def import_row(batch_id, row):
 @bp.route("/imports/<int:batch_id>/problems.xlsx")
 def import_problems(batch_id):
     batch = batch_for(batch_id)
-    from portal import imports
-
     result = imports.read_file(batch.content, batch.filename, mapping=order_imports.remembered_mapping(
         batch.company_id), context=imports.context_for(batch.order.company))
     content = imports.problems_workbook(batch.content, batch.filename, result)

@@ -1,0 +1,41 @@
+"""What checking an import needs from the database, loaded in two queries per file."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from zoneinfo import ZoneInfo
+
+from flask import current_app
+from sqlalchemy import select
+
+from portal.extensions import db
+from portal.imports.result import ImportContext
+from portal.models import Company, Device, DeviceCategory, DeviceStatus, Order, OrderState
+
+DEFAULT_MAX_ROWS = 100_000
+DEFAULT_MAX_BYTES = 20 * 1024 * 1024
+# A device still on its way through the depot: a serial number here cannot be sent in again.
+CLOSED_STATUSES = (DeviceStatus.SHIPPED, DeviceStatus.DELIVERED, DeviceStatus.CANCELLED)
+
+
+def context_for(company: Company | None, *, today: date | None = None) -> ImportContext:
+    """Active categories by name, the serial numbers in the company's open orders (orders not
+    cancelled, devices not shipped, delivered or cancelled) and the limits from the app's config."""
+    config = current_app.config
+    categories = {name.casefold(): category_id for category_id, name in db.session.execute(
+        select(DeviceCategory.id, DeviceCategory.name).where(DeviceCategory.is_active.is_(True)))}
+    serials: dict[str, str] = {}
+    if company is not None:
+        rows = db.session.execute(
+            select(Device.serial_number, Order.number, Order.id)
+            .join(Order, Device.order_id == Order.id)
+            .where(Device.company_id == company.id, Device.status.not_in(CLOSED_STATUSES),
+                   Order.state != OrderState.CANCELLED)
+            .order_by(Order.id))
+        for serial, number, order_id in rows:
+            serials.setdefault(serial.strip().upper(), number or f"#{order_id}")
+    if today is None:
+        today = datetime.now(ZoneInfo(config["DEPOT_TIMEZONE"])).date()
+    return ImportContext(categories=categories, existing_serials=serials, today=today,
+                         max_rows=config.get("IMPORT_MAX_ROWS", DEFAULT_MAX_ROWS),
+                         max_bytes=config.get("IMPORT_MAX_BYTES", DEFAULT_MAX_BYTES))

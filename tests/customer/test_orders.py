@@ -150,3 +150,19 @@ def test_logistics_pdf_downloads_for_the_owner(client, login, make_company, make
     response = client.get(f"/orders/{order.id}/logistics.pdf")
     assert response.status_code == 200 and response.mimetype == "application/pdf"
     assert response.data.startswith(b"%PDF")
+
+
+def test_the_export_holds_only_what_the_user_may_see(client, login, make_company, make_user, make_order):
+    owner = make_company()
+    theirs = make_order(owner)
+    own_only = make_user(owner.company)
+    mine = make_order(own_only)
+    outsider = make_company()
+    make_order(outsider)
+    for user, expected in ((own_only, {mine.number}), (outsider, None)):
+        login(user)
+        sheet = load_workbook(io.BytesIO(client.get("/orders/export.xlsx").data)).active
+        numbers = {row[0] for row in sheet.iter_rows(min_row=2, values_only=True)}
+        assert theirs.number not in numbers
+        if expected:
+            assert numbers == expected

@@ -6,10 +6,11 @@ the company's column mapping, and hands confirmed rows to portal.orders.
 
 from __future__ import annotations
 
-from dataclasses import asdict
+from dataclasses import asdict, dataclass
 
+from flask import current_app
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from portal import imports, orders
 from portal.dbbase import utcnow
@@ -48,18 +49,61 @@ def _read(batch: ImportBatch, company) -> None:
     _store(batch, result)
 
 
-def start_import(order: Order, content: bytes, filename: str, *, actor: User) -> ImportBatch:
-    """Read an uploaded file for an order; nothing becomes a device until the user confirms."""
+def upload_import(order: Order, content: bytes, filename: str, *, actor: User) -> ImportBatch:
+    """Keep an uploaded file for an order, to be read next; nothing becomes a device until confirmed."""
     if not orders.may_edit(actor, order):
         raise NotAllowed(str(_l("You may not change this order.")))
     if order.state != OrderState.DRAFT and not orders.is_before_receipt(order):
         raise DomainError(str(_l("The depot has already received this order; it can no longer be changed.")))
+    if len(content) > current_app.config["IMPORT_MAX_BYTES"]:
+        raise imports.FileRefused(str(_l("The file is larger than we accept (%(limit)d MB).",
+                                         limit=current_app.config["IMPORT_MAX_BYTES"] // (1024 * 1024))),
+                                  "too_large")
     batch = ImportBatch(order=order, company_id=order.company_id, user_id=actor.id, filename=filename[:255],
-                        kind="", content=content)
-    _read(batch, order.company)
+                        kind="", content=content, state=ImportState.READING)
     db.session.add(batch)
     db.session.flush()
     return batch
+
+
+def start_import(order: Order, content: bytes, filename: str, *, actor: User) -> ImportBatch:
+    """Upload and read at once (the page without its script, the command line, the bench)."""
+    batch = upload_import(order, content, filename, actor=actor)
+    _read(batch, order.company)
+    batch.state = ImportState.PREVIEW
+    return batch
+
+
+@dataclass
+class PendingRead:
+    """What reading a kept file needs, taken out of the session so the read holds no transaction."""
+
+    batch_id: int
+    content: bytes
+    filename: str
+    mapping: dict[str, str]
+    context: object
+
+
+def pending_read(batch: ImportBatch) -> PendingRead:
+    if batch.state != ImportState.READING:
+        raise DomainError(str(_l("This file has already been read.")))
+    return PendingRead(batch.id, batch.content, batch.filename, remembered_mapping(batch.company_id),
+                       imports.context_for(batch.order.company))
+
+
+def progress_writer(batch_id: int):
+    """A progress callback that records rows read on its own connection, so other requests see it now."""
+    def write(done: int, total: int) -> None:
+        with db.engine.begin() as connection:
+            connection.execute(update(ImportBatch).where(ImportBatch.id == batch_id)
+                               .values(rows_read=done, rows_total=total))
+    return write
+
+
+def finish_read(batch: ImportBatch, result) -> None:
+    _store(batch, result)
+    batch.state = ImportState.PREVIEW
 
 
 def remap_columns(batch: ImportBatch, choices: dict[str, str], *, actor: User) -> None:

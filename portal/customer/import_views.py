@@ -42,8 +42,10 @@ def import_devices(order_id):
     if form.validate_on_submit():
         upload = form.file.data
         content = upload.read(current_app.config["IMPORT_MAX_BYTES"] + 1)
+        # The page's script asks to read afterwards, showing the rows read; without it we read now.
+        start = order_imports.upload_import if request.form.get("deferred") else order_imports.start_import
         try:
-            batch = order_imports.start_import(order, content, upload.filename or "devices", actor=current_user)
+            batch = start(order, content, upload.filename or "devices", actor=current_user)
         except DomainError as error:
             db.session.rollback()
             form.file.errors = [*form.file.errors, error.message]
@@ -51,6 +53,39 @@ def import_devices(order_id):
             db.session.commit()
             return redirect(url_for("customer.import_preview", batch_id=batch.id))
     return render_template("customer/import_upload.html", order=order, form=form), 200 if not form.errors else 422
+
+
+@bp.route("/imports/<int:batch_id>/read", methods=["POST"])
+def read_import(batch_id):
+    """Read a kept file, writing how far it has come; the preview page polls that meanwhile."""
+    batch = batch_for(batch_id)
+    if not ConfirmForm().validate_on_submit():
+        abort(400)
+    try:
+        pending = order_imports.pending_read(batch)
+    except DomainError:
+        return _back(batch)
+    db.session.commit()  # hold no transaction while reading: the progress is written beside it
+    try:
+        result = imports.read_file(pending.content, pending.filename, mapping=pending.mapping,
+                                   context=pending.context, progress=order_imports.progress_writer(batch_id))
+    except imports.FileRefused as error:
+        batch = db.session.get(ImportBatch, batch_id)
+        order_id = batch.order_id
+        db.session.delete(batch)
+        db.session.commit()
+        flash(error.message, "error")
+        return redirect(url_for("customer.import_devices", order_id=order_id))
+    batch = db.session.get(ImportBatch, batch_id)
+    order_imports.finish_read(batch, result)
+    db.session.commit()
+    return _back(batch)
+
+
+@bp.route("/imports/<int:batch_id>/progress")
+def import_progress(batch_id):
+    batch = batch_for(batch_id)
+    return {"state": batch.state, "rows_read": batch.rows_read, "rows_total": batch.rows_total}
 
 
 @bp.route("/import-template.xlsx")
@@ -63,6 +98,8 @@ def import_template():
 @bp.route("/imports/<int:batch_id>")
 def import_preview(batch_id):
     batch = batch_for(batch_id)
+    if batch.state == ImportState.READING:
+        return render_template("customer/import_reading.html", batch=batch, action_form=ConfirmForm())
     show = request.args.get("show", "problems")
     repeated = order_imports.duplicates(batch)
     rows = []

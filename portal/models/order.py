@@ -168,6 +168,7 @@ class Transition(db.Model):
 
 
 class ImportState(StrEnum):
+    READING = "reading"  # uploaded; the rows are being read (the page shows how far)
     PREVIEW = "preview"
     CONFIRMED = "confirmed"
     DISCARDED = "discarded"
@@ -197,6 +198,9 @@ class ImportBatch(db.Model):
     #: [{"row", "values", "problems": [...], "dropped"}]
     rows: Mapped[list] = mapped_column(JSON, default=list)
     file_warnings: Mapped[list] = mapped_column(JSON, default=list)
+    #: How far reading has come, written while a large file is read so the page can show it
+    rows_read: Mapped[int] = mapped_column(default=0, server_default="0")
+    rows_total: Mapped[int] = mapped_column(default=0, server_default="0")
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     confirmed_at: Mapped[datetime | None]
 

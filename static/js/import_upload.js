@@ -26,6 +26,8 @@ if (form && window.XMLHttpRequest) {
         form.submit(); // the server refused the file: send it the plain way to show its message
       }
     });
-    request.send(new FormData(form));
+    const data = new FormData(form);
+    data.append("deferred", "1"); // the next page reads the rows and shows how many
+    request.send(data);
   });
 }

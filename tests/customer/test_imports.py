@@ -157,3 +157,39 @@ def test_the_template_downloads_in_the_users_language(client, login, make_compan
     assert response.status_code == 200
     assert "devices_pl.xlsx" in response.headers["Content-Disposition"]
     load_workbook(io.BytesIO(response.data))
+
+
+def test_a_large_file_is_read_after_the_upload_with_the_rows_read_shown(client, login, make_company):
+    from portal.models import Order
+
+    login(make_company())
+    order = db.session.get(Order, new_draft(client))
+    data = {"file": (io.BytesIO(sample("devices_10000.xlsx")), "devices_10000.xlsx"), "deferred": "1"}
+    response = client.post(f"/orders/{order.id}/import", data=data, content_type="multipart/form-data")
+    batch = db.session.scalar(select(ImportBatch))
+    assert batch.state == ImportState.READING and batch.rows == []
+    page = client.get(response.headers["Location"]).get_data(as_text=True)
+    assert "Reading devices_10000.xlsx" in page and "Read the file now" in page
+    assert client.get(f"/imports/{batch.id}/progress").json == {"state": "reading", "rows_read": 0, "rows_total": 0}
+
+    response = client.post(f"/imports/{batch.id}/read")
+    assert response.status_code == 302
+    db.session.refresh(batch)
+    assert batch.state == ImportState.PREVIEW and len(batch.rows) == 10_000
+    assert client.get(f"/imports/{batch.id}/progress").json == {
+        "state": "preview", "rows_read": 10_000, "rows_total": 10_000}
+    assert "Add 10000 devices to the order" in client.get(f"/imports/{batch.id}").get_data(as_text=True)
+
+
+def test_a_file_refused_when_it_is_read_later_leaves_nothing_behind(client, login, make_company):
+    from portal.models import Order
+
+    login(make_company())
+    order = db.session.get(Order, new_draft(client))
+    data = {"file": (io.BytesIO(b"just some text, not a spreadsheet"), "devices.xlsx"), "deferred": "1"}
+    client.post(f"/orders/{order.id}/import", data=data, content_type="multipart/form-data")
+    batch = db.session.scalar(select(ImportBatch))
+    page = client.post(f"/imports/{batch.id}/read", follow_redirects=True).get_data(as_text=True)
+    assert "Import devices from a spreadsheet" in page and "spreadsheet" in page
+    db.session.expire_all()
+    assert db.session.scalar(select(ImportBatch)) is None

@@ -102,12 +102,7 @@ def import_preview(batch_id):
         return render_template("customer/import_reading.html", batch=batch, action_form=ConfirmForm())
     show = request.args.get("show", "problems")
     repeated = order_imports.duplicates(batch)
-    rows = []
-    for row in batch.rows:
-        problems = order_imports.row_problems(batch, row, repeated)
-        rows.append({**row, "problems": problems,
-                     "has_error": any(p["level"] == "error" for p in problems),
-                     "has_warning": any(p["level"] == "warning" for p in problems)})
+    rows = [_row_view(batch, row, repeated) for row in batch.rows]
     if show == "problems":
         # What needs attention first: errors, then warnings, then the rest, each in file order.
         rows.sort(key=lambda r: (not r["has_error"], not r["has_warning"], r["row"]))
@@ -120,6 +115,32 @@ def import_preview(batch_id):
         "customer/import_preview.html", batch=batch, rows=shown, page=page, pages=pages, show=show,
         summary=order_imports.summary(batch), fields=imports.FIELDS,
         by_field=order_imports.columns_by_field(batch), action_form=ConfirmForm(), upload_form=UploadForm())
+
+
+def _row_view(batch: ImportBatch, row: dict, repeated: dict[int, int]) -> dict:
+    problems = order_imports.row_problems(batch, row, repeated)
+    return {**row, "problems": problems,
+            "has_error": any(p["level"] == "error" for p in problems),
+            "has_warning": any(p["level"] == "warning" for p in problems)}
+
+
+def _changed_rows(batch: ImportBatch, row: int, repeated_before: dict[int, int]):
+    """The fixed row and every row whose duplicate status the fix changed, rendered for the page's script."""
+    repeated = order_imports.duplicates(batch)
+    flipped = set(repeated.items()) ^ set(repeated_before.items())
+    changed = {row} | {number for number, _first in flipped}
+    context = {"batch": batch, "fields": imports.FIELDS, "by_field": order_imports.columns_by_field(batch),
+               "action_form": ConfirmForm(), "show": request.args.get("show", "problems"),
+               "page": request.args.get("page", 1, type=int)}
+    summary = order_imports.summary(batch)
+    return {
+        "rows": {str(r["row"]): render_template("customer/_import_row.html", r=_row_view(batch, r, repeated),
+                                                **context)
+                 for r in batch.rows if r["row"] in changed},
+        "summary": render_template("customer/_import_summary.html", summary=summary),
+        "confirm_label": _("Add %(count)d devices to the order", count=summary["importable"]),
+        "can_confirm": not summary["errors"] and summary["importable"] > 0,
+    }
 
 
 def _back(batch: ImportBatch, anchor: str | None = None):
@@ -148,6 +169,7 @@ def import_row(batch_id, row):
     batch = batch_for(batch_id)
     if ConfirmForm().validate_on_submit():
         action = request.form.get("action", "fix")
+        repeated_before = order_imports.duplicates(batch)
         try:
             if action in ("drop", "restore"):
                 order_imports.drop_row(batch, row, dropped=action == "drop")
@@ -159,6 +181,8 @@ def import_row(batch_id, row):
             _refuse(error)
         else:
             db.session.commit()
+            if request.headers.get("X-Requested-With") == "fetch":
+                return _changed_rows(batch, row, repeated_before)
     return _back(batch, anchor=f"row-{row}")
 
 

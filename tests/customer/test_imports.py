@@ -193,3 +193,23 @@ def test_a_file_refused_when_it_is_read_later_leaves_nothing_behind(client, logi
     assert "Import devices from a spreadsheet" in page and "spreadsheet" in page
     db.session.expire_all()
     assert db.session.scalar(select(ImportBatch)) is None
+
+
+def test_a_fix_sent_by_the_page_script_returns_just_the_rows_it_changed(client, login, make_company):
+    from portal.models import Order
+
+    login(make_company())
+    order = db.session.get(Order, new_draft(client))
+    upload(client, order, "devices_with_errors.xlsx")
+    batch = db.session.scalar(select(ImportBatch))
+    # Row 2 takes the serial of rows 3 and 4: row 2 is now the first, so row 3 becomes a duplicate
+    # and row 4 now names row 2.
+    response = client.post(f"/imports/{batch.id}/rows/2", data={"action": "fix", "value-serial_number": "ZE11112222"},
+                           headers={"X-Requested-With": "fetch"})
+    assert response.status_code == 200
+    result = response.json
+    assert set(result["rows"]) == {"2", "3", "4"}
+    assert "already in row 2" in result["rows"]["3"] and "already in row 2" in result["rows"]["4"]
+    assert 'id="row-2"' in result["rows"]["2"] and "already in row" not in result["rows"]["2"]
+    assert "<strong>4</strong> with errors" in result["summary"] and result["can_confirm"] is False
+    assert result["confirm_label"] == "Add 1 devices to the order"  # row 2 is ready now, row 3 no longer

@@ -175,7 +175,7 @@ def main(argv: list[str] | None = None) -> int:
         peak = imports.measure_peak_rss()
         entries.append(entry("spreadsheet import, peak RSS at 50,000 rows", round(peak["peak_rss_mb"], 1), "MB",
                              250.0, None, detail=peak,
-                             note="a fresh process reading 50,000 rows, ru_maxrss as the OS reports it"))
+                             note="a fresh process reading 50,000 rows, its peak RSS (VmHWM) as the OS reports it"))
     entries += not_built_yet()
 
     print()

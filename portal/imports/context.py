@@ -10,12 +10,14 @@ from sqlalchemy import select
 
 from portal.extensions import db
 from portal.imports.result import ImportContext
-from portal.models import Company, Device, DeviceCategory, DeviceStatus, Order, OrderState
+from portal.models import Company, Device, DeviceCategory, DeviceStatus
+from portal.orders import number_for
 
 DEFAULT_MAX_ROWS = 100_000
 DEFAULT_MAX_BYTES = 20 * 1024 * 1024
 # A device still on its way through the depot: a serial number here cannot be sent in again.
 CLOSED_STATUSES = (DeviceStatus.SHIPPED, DeviceStatus.DELIVERED, DeviceStatus.CANCELLED)
+OPEN_STATUSES = tuple(status for status in DeviceStatus if status not in CLOSED_STATUSES)
 
 
 def context_for(company: Company | None, *, today: date | None = None) -> ImportContext:
@@ -26,14 +28,14 @@ def context_for(company: Company | None, *, today: date | None = None) -> Import
         select(DeviceCategory.id, DeviceCategory.name).where(DeviceCategory.is_active.is_(True)))}
     serials: dict[str, str] = {}
     if company is not None:
+        # Read from one covering index, open statuses only; a cancelled order's devices are all
+        # cancelled, so the order itself needs no join.
         rows = db.session.execute(
-            select(Device.serial_number, Order.number, Order.id)
-            .join(Order, Device.order_id == Order.id)
-            .where(Device.company_id == company.id, Device.status.not_in(CLOSED_STATUSES),
-                   Order.state != OrderState.CANCELLED)
-            .order_by(Order.id))
-        for serial, number, order_id in rows:
-            serials.setdefault(serial.strip().upper(), number or f"#{order_id}")
+            select(Device.serial_number, Device.order_id)
+            .where(Device.company_id == company.id, Device.status.in_(OPEN_STATUSES))
+            .order_by(Device.order_id))
+        for serial, order_id in rows:
+            serials.setdefault(serial.strip().upper(), number_for(order_id))
     if today is None:
         today = datetime.now(ZoneInfo(config["DEPOT_TIMEZONE"])).date()
     return ImportContext(categories=categories, existing_serials=serials, today=today,

@@ -114,6 +114,8 @@ class Device(db.Model):
         Index("ix_devices_company_serial", "company_id", "serial_number"),
         Index("ix_devices_company_asset_tag", "company_id", "asset_tag"),
         Index("ix_devices_company_model", "company_id", "model"),
+        # covers the import's look-up of serial numbers in the company's open orders
+        Index("ix_devices_company_status_serial", "company_id", "status", "serial_number", "order_id"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -28,8 +28,8 @@ def context_for(company: Company | None, *, today: date | None = None) -> Import
         select(DeviceCategory.id, DeviceCategory.name).where(DeviceCategory.is_active.is_(True)))}
     serials: dict[str, str] = {}
     if company is not None:
-        # Read from one covering index, open statuses only; a cancelled order's devices are all
-        # cancelled, so the order itself needs no join.
+        # Read from one covering index; a cancelled order's devices are all cancelled, so the
+        # order itself needs no join.
         rows = db.session.execute(
             select(Device.serial_number, Device.order_id)
             .where(Device.company_id == company.id, Device.status.in_(OPEN_STATUSES))

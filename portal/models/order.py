@@ -111,11 +111,10 @@ class Device(db.Model):
     __tablename__ = "devices"
     __table_args__ = (
         Index("ix_devices_order_status", "order_id", "status"),
-        Index("ix_devices_company_serial", "company_id", "serial_number"),
+        # serial searches, and (covering) the import's look-up of serials in open orders
+        Index("ix_devices_company_serial_status", "company_id", "serial_number", "status", "order_id"),
         Index("ix_devices_company_asset_tag", "company_id", "asset_tag"),
         Index("ix_devices_company_model", "company_id", "model"),
-        # covers the import's look-up of serial numbers in the company's open orders
-        Index("ix_devices_company_status_serial", "company_id", "status", "serial_number", "order_id"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -96,6 +96,7 @@ def load_demo() -> list[tuple[str, str]]:
             logins.append((f"{name}, {company.legal_name}", email))
 
     _load_demo_orders()
+    _load_demo_stations()
 
     if db.session.scalar(select(Announcement.id).limit(1)) is None:
         today = date.today()
@@ -209,3 +210,13 @@ def _demo_import(draft, owner) -> None:
     buffer = io.BytesIO()
     workbook.save(buffer)
     order_imports.start_import(draft, buffer.getvalue(), "laptops-from-it.xlsx", actor=owner)
+
+
+def _load_demo_stations() -> None:
+    from portal.models import Station, StationKind
+
+    for name, kind in (("Receiving 1", StationKind.RECEIVING), ("Receiving 2", StationKind.RECEIVING),
+                       ("Photo booth 1", StationKind.PHOTO_BOOTH), ("Bench 1", StationKind.BENCH),
+                       ("Quality check 1", StationKind.QUALITY_CHECK), ("Dispatch 1", StationKind.DISPATCH)):
+        if db.session.scalar(select(Station.id).where(Station.name == name)) is None:
+            db.session.add(Station(name=name, kind=kind))

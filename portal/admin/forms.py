@@ -107,3 +107,16 @@ class OnBehalfForm(FlaskForm):
     def company_data(self) -> dict:
         fields = ("legal_name", "tax_id", "country", "region", "industry", "size_band", "street", "postcode", "city")
         return {name: (self[name].data or "").strip() for name in fields} | {"phone": ""}
+
+
+STATION_KINDS = {
+    "receiving": _l("Receiving"), "photo_booth": _l("Photo booth"), "bench": _l("Technician bench"),
+    "quality_check": _l("Quality check"), "dispatch": _l("Dispatch"),
+}
+
+
+class StationForm(FlaskForm):
+    name = text_field(_l("Station name"), 100)
+    kind = SelectField(_l("Kind"), choices=options(STATION_KINDS.items()))
+    label_printer = SelectField(_l("Label printer"), choices=options(
+        [("62mm", _l("62 mm label roll")), ("a4", _l("A4 label sheets"))]))

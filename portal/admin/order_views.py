@@ -9,12 +9,12 @@ from sqlalchemy import select
 
 from portal import accounts, orders, workflow
 from portal.admin import bp
-from portal.admin.forms import CategoryForm, CheckForm, OnBehalfForm
+from portal.admin.forms import STATION_KINDS, CategoryForm, CheckForm, OnBehalfForm, StationForm
 from portal.customer.forms import ConfirmForm
 from portal.errors import DomainError
 from portal.extensions import db
 from portal.forms import options
-from portal.models import Company, DeviceCategory, Order, OrderState, RequestType, Role
+from portal.models import Company, DeviceCategory, Order, OrderState, RequestType, Role, Station, StationKind
 from portal.order_form import autosave, order_form_page
 
 ORDER_DESK = (Role.ACCOUNT_MANAGER, Role.CUSTOMER_CARE)
@@ -149,3 +149,22 @@ def toggle_category(category_id):
         flash(_("Category updated."), "success")
     return redirect(url_for("admin.categories"))
 
+
+
+@bp.route("/stations", methods=["GET", "POST"])
+def stations():
+    """The depot's stations; a browser at the station is then set to one of them."""
+    if not current_user.has_role(Role.ADMIN):
+        abort(403)
+    form = StationForm()
+    if form.validate_on_submit():
+        name = form.name.data.strip()
+        if db.session.scalar(select(Station).where(Station.name == name)):
+            form.name.errors = [_("A station with this name exists already.")]
+        else:
+            db.session.add(Station(name=name, kind=StationKind(form.kind.data), label_printer=form.label_printer.data))
+            db.session.commit()
+            flash(_("Station added."), "success")
+            return redirect(url_for("admin.stations"))
+    items = db.session.scalars(select(Station).order_by(Station.name)).all()
+    return render_template("admin/stations.html", form=form, items=items, kinds=STATION_KINDS)

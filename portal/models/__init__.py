@@ -24,9 +24,12 @@ from portal.models.order import (
     ServiceLevel,
     Transition,
 )
+from portal.models.station import Station, StationKind
 from portal.models.user import RIGHTS, LoginFailure, Role, StaffRole, User
 
 __all__ = [
+    "Station",
+    "StationKind",
     "ColumnMapping",
     "ImportBatch",
     "ImportState",

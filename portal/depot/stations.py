@@ -1,0 +1,81 @@
+"""Stations: the browser is set to one once, and the receiving station's scanner page."""
+
+from __future__ import annotations
+
+from flask import abort, current_app, flash, redirect, render_template, request, session, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+from itsdangerous import BadSignature, URLSafeSerializer
+from sqlalchemy import select
+
+from portal import receiving, workflow
+from portal.customer.forms import ConfirmForm
+from portal.depot import bp
+from portal.extensions import db
+from portal.models import Order, Role, Station, StationKind
+
+STATION_COOKIE = "portal_station"
+ONE_YEAR = 365 * 24 * 3600
+
+
+def _signer() -> URLSafeSerializer:
+    return URLSafeSerializer(current_app.config["SECRET_KEY"], salt="portal-station")
+
+
+def this_station() -> Station | None:
+    """The station this browser is set to (a long-lived signed cookie), if still active."""
+    try:
+        station_id = _signer().loads(request.cookies.get(STATION_COOKIE, ""))
+    except BadSignature:
+        return None
+    station = db.session.get(Station, station_id)
+    return station if station is not None and station.is_active else None
+
+
+@bp.route("/station", methods=["GET", "POST"])
+def choose_station():
+    stations = db.session.scalars(select(Station).where(Station.is_active.is_(True)).order_by(Station.name)).all()
+    form = ConfirmForm()
+    if form.validate_on_submit():
+        station = next((s for s in stations if str(s.id) == request.form.get("station")), None)
+        if station is None:
+            flash(_("Choose one of the stations."), "error")
+        else:
+            response = redirect(url_for("depot.receiving") if station.kind == StationKind.RECEIVING
+                                else url_for("depot.index"))
+            response.set_cookie(STATION_COOKIE, _signer().dumps(station.id), max_age=ONE_YEAR, httponly=True,
+                                samesite="Lax", secure=current_app.config["SESSION_COOKIE_SECURE"])
+            flash(_("This browser is now the station “%(name)s”.", name=station.name), "success")
+            return response
+    return render_template("depot/choose_station.html", stations=stations, current=this_station(), form=form)
+
+
+@bp.route("/receiving", methods=["GET", "POST"], endpoint="receiving")
+def receiving_station():
+    if not current_user.has_role(Role.RECEIVING, Role.SUPERVISOR):
+        abort(403)
+    station = this_station()
+    if station is None or station.kind != StationKind.RECEIVING:
+        flash(_("Set this browser to a receiving station first."), "info")
+        return redirect(url_for("depot.choose_station"))
+    if request.method == "GET" and request.args.get("close") == "1":
+        session.pop("receiving_order_id", None)
+        session.pop("receiving_box", None)
+        return redirect(url_for("depot.receiving"))
+    current = db.session.get(Order, session.get("receiving_order_id") or 0)
+    box = session.get("receiving_box")
+    result = None
+    form = ConfirmForm()
+    if request.method == "POST" and form.validate_on_submit():
+        result = receiving.scan(request.form.get("code", ""), actor=current_user, station=station, current=current)
+        db.session.commit()
+        if result.order is not None and result.order is not current:
+            session["receiving_order_id"], session["receiving_box"] = result.order.id, result.box
+            current, box = result.order, result.box
+    elif request.method == "POST":
+        abort(400)
+    counts = receiving.progress(current, box) if current else None
+    return render_template("depot/receiving.html", station=station, order=current, box=box, result=result,
+                           counts=counts, form=form, titles=workflow.STATUS_TITLES), \
+        (422 if result and result.level == "error" else 200)
+

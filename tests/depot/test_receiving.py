@@ -1,0 +1,50 @@
+"""The receiving station page: set the browser to a station, then scan codes and press Enter."""
+
+from portal.extensions import db
+from portal.models import DeviceStatus, Role, Station, StationKind
+
+
+def set_station(client, name="Receiving 1", kind=StationKind.RECEIVING):
+    station = Station(name=name, kind=kind)
+    db.session.add(station)
+    db.session.commit()
+    response = client.post("/depot/station", data={"station": str(station.id)})
+    assert response.status_code == 302
+    return station
+
+
+def test_the_page_asks_for_a_station_first_and_remembers_it(client, login, make_staff):
+    login(make_staff(Role.RECEIVING))
+    response = client.get("/depot/receiving")
+    assert response.status_code == 302 and response.headers["Location"].endswith("/depot/station")
+    set_station(client)
+    page = client.get("/depot/receiving").get_data(as_text=True)
+    assert "Receiving 1" in page and 'name="code"' in page and "autofocus" in page
+
+
+def test_scan_the_document_then_each_tag(client, login, make_staff, make_company, make_order):
+    order = make_order(make_company(), devices=2)
+    login(make_staff(Role.RECEIVING))
+    set_station(client)
+    page = client.post("/depot/receiving", data={"code": order.number}).get_data(as_text=True)
+    assert "0 of 2 received" in page and order.devices[1].tag_code in page
+    response = client.post("/depot/receiving", data={"code": order.devices[1].tag_code})
+    assert response.status_code == 200 and "1 of 2" in response.get_data(as_text=True)
+    db.session.refresh(order.devices[1])
+    assert order.devices[1].status == DeviceStatus.RECEIVED
+    again = client.post("/depot/receiving", data={"code": order.devices[1].tag_code})
+    assert again.status_code == 422 and "already received" in again.get_data(as_text=True)
+    assert 'data-result="error"' in again.get_data(as_text=True)
+
+
+def test_only_receiving_staff_use_the_station(client, login, make_staff):
+    login(make_staff(Role.TECHNICIAN))
+    assert client.get("/depot/receiving").status_code == 403
+
+
+def test_admin_registers_stations(client, login, make_staff):
+    login(make_staff(Role.ADMIN))
+    client.post("/admin/stations", data={"name": "Receiving 2", "kind": "receiving", "label_printer": "a4"})
+    assert "Receiving 2" in client.get("/admin/stations").get_data(as_text=True)
+    login(make_staff(Role.ACCOUNT_MANAGER))
+    assert client.get("/admin/stations").status_code == 403

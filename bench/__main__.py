@@ -180,8 +180,9 @@ def main(argv: list[str] | None = None) -> int:
         scan = receiving.measure_receiving(app, facts)
         entries.append(entry("receiving scan p95", round(scan["value"], 2), "ms", 15.0, round(scan["floor"], 2),
                              ratio_target=3.0, detail=scan["detail"],
-                             note="POST a tag code to the receiving station (login, station, template); floor: a "
-                                  "bare route that looks a device up by tag code, updates one column and commits"))
+                             note="POST a tag code to the receiving station as its page does (login, station, "
+                                  "workflow); floor: a bare route that looks a device up by tag code, updates one "
+                                  "column and commits"))
     entries += not_built_yet()
 
     print()

@@ -11,12 +11,12 @@ import re
 from dataclasses import dataclass
 
 from flask_babel import gettext as _
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 from portal import workflow
 from portal.errors import DomainError
 from portal.extensions import db
-from portal.models import Device, DeviceStatus, Order, OrderState, Station, Transition, User
+from portal.models import Device, DeviceStatus, Order, OrderState, Station, User
 
 ORDER_CODE = re.compile(r"^(RO\d{7})(?:-B(\d+))?$")
 TAG_CODE = re.compile(r"^D[0-9A-Z]{7}$")
@@ -31,15 +31,15 @@ class Scan:
     device: Device | None = None
 
 
+NOT_YET_RECEIVED = (DeviceStatus.REGISTERED, DeviceStatus.MISSING)
+
+
 def progress(order: Order, box: int | None = None) -> tuple[int, int]:
-    """Devices received and expected, for the order or one of its boxes."""
+    """Devices received and expected, for the order or one of its boxes: any status past
+    registered (or missing) means the device has been through receiving."""
     expected = [d for d in order.devices if d.status != DeviceStatus.CANCELLED
                 and (box is None or order.box_count == 1 or d.box_number in (box, None))]
-    received = db.session.scalar(
-        select(func.count(func.distinct(Transition.device_id)))
-        .where(Transition.device_id.in_([d.id for d in expected]), Transition.to_status == DeviceStatus.RECEIVED)
-    ) if expected else 0
-    return received, len(expected)
+    return sum(d.status not in NOT_YET_RECEIVED for d in expected), len(expected)
 
 
 def scan(code: str, *, actor: User, station: Station, current: Order | None) -> Scan:
@@ -81,7 +81,7 @@ def _receive(tag: str, *, actor: User, station: Station, current: Order | None) 
     if device.status == DeviceStatus.CANCELLED or order.state == OrderState.CANCELLED:
         return Scan("error", _("Device %(tag)s was cancelled by the customer: do not receive it.", tag=tag),
                     order=order, device=device)
-    if device.status not in (DeviceStatus.REGISTERED, DeviceStatus.MISSING):
+    if device.status not in NOT_YET_RECEIVED:
         last = next((t for t in reversed(device.transitions) if t.to_status == DeviceStatus.RECEIVED), None)
         who = last.actor.name if last and last.actor else _("someone")
         return Scan("error", _("Device %(tag)s is already received (by %(who)s%(station)s).", tag=tag, who=who,

@@ -68,10 +68,21 @@ def receiving_station():
     form = ConfirmForm()
     if request.method == "POST" and form.validate_on_submit():
         result = receiving.scan(request.form.get("code", ""), actor=current_user, station=station, current=current)
-        db.session.commit()
-        if result.order is not None and result.order is not current:
+        opened = result.order is not None and (result.order is not current or result.box != box)
+        if opened:
             session["receiving_order_id"], session["receiving_box"] = result.order.id, result.box
             current, box = result.order, result.box
+        if request.headers.get("X-Requested-With") == "fetch":
+            # The page's script keeps the scanner's field and only updates what changed; the answer
+            # is read before the commit, which would otherwise expire and reload what it shows.
+            received, expected = receiving.progress(current, box) if current else (0, 0)
+            answer = {"level": result.level, "message": result.message, "reload": opened,
+                      "received": received, "expected": expected,
+                      "device": {"tag": result.device.tag_code, "status": workflow.title(result.device.status)}
+                      if result.device else None}
+            db.session.commit()
+            return answer
+        db.session.commit()
     elif request.method == "POST":
         abort(400)
     counts = receiving.progress(current, box) if current else None

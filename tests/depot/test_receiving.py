@@ -48,3 +48,18 @@ def test_admin_registers_stations(client, login, make_staff):
     assert "Receiving 2" in client.get("/admin/stations").get_data(as_text=True)
     login(make_staff(Role.ACCOUNT_MANAGER))
     assert client.get("/admin/stations").status_code == 403
+
+
+def test_the_page_script_gets_the_scan_result_as_data(client, login, make_staff, make_company, make_order):
+    order = make_order(make_company(), devices=2)
+    login(make_staff(Role.RECEIVING))
+    set_station(client)
+    fetch = {"X-Requested-With": "fetch"}
+    opened = client.post("/depot/receiving", data={"code": order.number}, headers=fetch).json
+    assert opened["reload"] is True and (opened["received"], opened["expected"]) == (0, 2)
+    tag = order.devices[0].tag_code
+    received = client.post("/depot/receiving", data={"code": tag}, headers=fetch).json
+    assert received == {"level": "success", "message": received["message"], "reload": False, "received": 1,
+                        "expected": 2, "device": {"tag": tag, "status": "Received"}}
+    wrong = client.post("/depot/receiving", data={"code": "nonsense"}, headers=fetch).json
+    assert wrong["level"] == "error" and wrong["reload"] is False and wrong["received"] == 1

@@ -51,6 +51,9 @@ def bench_app(url: str) -> Flask:
         return Response("\n".join(o.number or "" for o in orders), mimetype="text/plain")
 
     app.add_url_rule("/__bench/floor/<int:company_id>", "bench_floor", floor)
+    from bench.receiving import add_floor
+
+    add_floor(app)  # routes are added before the app serves its first request
     return app
 
 

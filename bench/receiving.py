@@ -30,7 +30,6 @@ def measure_receiving(app: Flask, facts: dict, *, scans: int = 200) -> dict:
     from portal.extensions import db
     from portal.models import Device, DeviceStatus, Order, Role, StaffRole, Station, StationKind, User
 
-    add_floor(app)
     with app.app_context():
         station = db.session.scalar(select(Station).where(Station.name == "Bench receiving"))
         if station is None:

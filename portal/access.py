@@ -8,7 +8,7 @@ from flask import abort, url_for
 from flask_login import current_user
 
 from portal.extensions import db, login_manager
-from portal.models import Company, Role, User
+from portal.models import Role, User
 
 #: The page each staff role lands on after login, first match wins.
 ROLE_LANDING = (
@@ -71,6 +71,3 @@ def owned_by_company(user: User, obj):
         abort(404)
     return obj
 
-
-def company_or_404(company_id: int) -> Company:
-    return db.get_or_404(Company, company_id)

@@ -146,10 +146,6 @@ def can_move(device: Device, to: DeviceStatus, user: User | None) -> bool:
     return rule is not None and refusal(device, to, user, note="-") is None
 
 
-def allowed_moves(device: Device, user: User | None) -> list[DeviceStatus]:
-    return [to for (frm, to) in TRANSITIONS if frm == device.status and can_move(device, to, user)]
-
-
 def _record(device: Device, frm, to, *, actor, station, note, on_behalf_of) -> Transition:
     transition = Transition(
         device=device, from_status=frm, to_status=to, actor=actor, on_behalf_of=on_behalf_of,

@@ -1,7 +1,7 @@
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
-from wtforms import BooleanField, SelectField, TextAreaField
+from wtforms import BooleanField, SelectField
 
 from portal.forms import country_field, email_field, text_field
 
@@ -59,13 +59,6 @@ class ReturnAddressForm(FlaskForm):
 
 class ConfirmForm(FlaskForm):
     """A bare form: a button that posts with its CSRF token."""
-
-
-class NoteForm(FlaskForm):
-    note = TextAreaField(_l("Note"))
-
-
-CARRIERS = ["DHL", "DPD", "GLS", "UPS", "FedEx", "InPost", "Poczta Polska"]
 
 
 class ParcelForm(FlaskForm):

@@ -1,10 +1,13 @@
 """Form pieces shared by every blueprint."""
 
+from flask import flash
 from flask_babel import lazy_gettext as _l
 from wtforms import SelectField, StringField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Email, Length, Optional
 
+from portal.errors import DomainError
+from portal.extensions import db
 from portal.models import SizeBand
 
 #: Countries the depot serves most often first; ISO 3166 codes are stored.
@@ -33,6 +36,15 @@ def title_of(choices, value) -> str:
 def options(pairs) -> list[SelectChoice]:
     """(value, label) pairs as the choices of a select field (WTForms 3.3 deprecates bare tuples)."""
     return [SelectChoice(value, label) for value, label in pairs]
+
+
+def refuse(form, error: DomainError) -> None:
+    """A domain function said no: undo its changes and show why, beside its field or at the top."""
+    db.session.rollback()
+    if form is not None and error.field and error.field in form:
+        form[error.field].errors = [*form[error.field].errors, error.message]
+    else:
+        flash(error.message, "error")
 
 
 def required(message=None):

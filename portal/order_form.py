@@ -33,7 +33,7 @@ from wtforms.validators import Email, InputRequired, Length, NumberRange, Option
 from portal import order_imports, orders
 from portal.errors import DomainError
 from portal.extensions import db
-from portal.forms import options, required
+from portal.forms import options, refuse, required
 from portal.models import DeviceCategory, DeviceStatus, Order, OrderState, ServiceLevel
 
 ROW_KEY = re.compile(r"^devices-(\d+)-(.+)$")
@@ -225,8 +225,7 @@ def order_form_page(order: Order, *, actor, template: str, done_url, cancel_url)
             db.session.rollback()
             _show_problems(form, error.problems)
         except DomainError as error:
-            db.session.rollback()
-            flash(error.message, "error")
+            refuse(None, error)
         else:
             db.session.commit()
             flash(message, "success")

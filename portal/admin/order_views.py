@@ -6,6 +6,7 @@ from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
+from sqlalchemy.orm import selectinload
 
 from portal import accounts, orders, workflow
 from portal.admin import bp
@@ -13,7 +14,7 @@ from portal.admin.forms import STATION_KINDS, CategoryForm, CheckForm, OnBehalfF
 from portal.customer.forms import ConfirmForm
 from portal.errors import DomainError
 from portal.extensions import db
-from portal.forms import options
+from portal.forms import options, refuse
 from portal.models import Company, DeviceCategory, Order, OrderState, RequestType, Role, Station, StationKind
 from portal.order_form import autosave, order_form_page
 
@@ -34,7 +35,7 @@ def new_orders():
         mine = True
     else:
         mine = False
-    page = db.paginate(query, per_page=50, error_out=False)
+    page = db.paginate(query.options(selectinload(Order.company)), per_page=50, error_out=False)
     counts = orders.status_counts([o.id for o in page.items])
     return render_template("admin/new_orders.html", page=page, mine=mine, counts=counts)
 
@@ -57,8 +58,7 @@ def check_order(order_id):
                 orders.accept_order(order, types, actor=current_user)
                 message = _("Order %(number)s is checked and accepted.", number=order.number)
         except DomainError as error:
-            db.session.rollback()
-            flash(error.message, "error")
+            refuse(None, error)
         else:
             db.session.commit()
             flash(message, "success")
@@ -88,11 +88,7 @@ def order_on_behalf():
                 company = owner.company
             order = orders.start_draft(company, owner=owner, actor=current_user)
         except DomainError as error:
-            db.session.rollback()
-            if error.field and error.field in form:
-                form[error.field].errors = [*form[error.field].errors, error.message]
-            else:
-                flash(error.message, "error")
+            refuse(form, error)
         else:
             db.session.commit()
             return redirect(url_for("admin.edit_order", order_id=order.id))

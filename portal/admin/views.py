@@ -7,6 +7,7 @@ from flask import abort, flash, make_response, redirect, render_template, reques
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import func, or_, select
+from sqlalchemy.orm import selectinload
 
 from portal import announcements, assignment, staff
 from portal.admin import bp
@@ -14,7 +15,7 @@ from portal.admin.forms import ROLE_TITLES, AnnouncementForm, ReassignForm, Rule
 from portal.customer.forms import ConfirmForm
 from portal.errors import DomainError
 from portal.extensions import db
-from portal.forms import options
+from portal.forms import options, refuse
 from portal.models import (
     Announcement,
     AssignmentRule,
@@ -41,14 +42,6 @@ def admin_only(view):
             abort(403)
         return view(*args, **kwargs)
     return wrapper
-
-
-def refuse(form, error: DomainError) -> None:
-    db.session.rollback()
-    if form is not None and error.field and error.field in form:
-        form[error.field].errors = [*form[error.field].errors, error.message]
-    else:
-        flash(error.message, "error")
 
 
 @bp.route("/")
@@ -111,7 +104,7 @@ def staff_member(user_id=None):
 
 @bp.route("/companies")
 def companies():
-    query = select(Company).order_by(Company.legal_name)
+    query = select(Company).order_by(Company.legal_name).options(selectinload(Company.account_manager))
     search = request.args.get("q", "").strip()
     mine = request.args.get("mine", "1" if current_user.has_role(Role.ACCOUNT_MANAGER) else "0") == "1"
     if search:

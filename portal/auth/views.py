@@ -18,16 +18,8 @@ from portal.auth.forms import (
 )
 from portal.errors import DomainError
 from portal.extensions import db
-from portal.forms import options
+from portal.forms import options, refuse
 from portal.i18n import timezone_choices
-
-
-def _form_error(form, error: DomainError) -> None:
-    """Show a domain refusal next to its field, or at the top of the form."""
-    if error.field and error.field in form:
-        form[error.field].errors = [*form[error.field].errors, error.message]
-    else:
-        flash(error.message, "error")
 
 
 @bp.route("/")
@@ -49,8 +41,7 @@ def register():
                 accounts.register_company(company=form.company_data(), user=form.user_data(),
                                           language=str(get_locale()))
             except DomainError as error:
-                db.session.rollback()
-                _form_error(form, error)
+                refuse(form, error)
             else:
                 db.session.commit()
                 return render_template("auth/registered.html", email=form.email.data)
@@ -126,8 +117,7 @@ def _new_password_page(token: str, action, template: str, success: str):
         try:
             user = action(token, form.password.data)
         except DomainError as error:
-            db.session.rollback()
-            _form_error(form, error)
+            refuse(form, error)
         else:
             db.session.commit()
             flash(success, "success")

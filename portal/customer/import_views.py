@@ -15,6 +15,7 @@ from portal.customer.forms import ConfirmForm, UploadForm
 from portal.customer.order_views import order_for
 from portal.errors import DomainError
 from portal.extensions import db
+from portal.forms import refuse
 from portal.imports.templates import build_template
 from portal.models import ImportBatch, ImportState
 
@@ -28,11 +29,6 @@ def batch_for(batch_id: int) -> ImportBatch:
         abort(404)
     order_for(batch.order_id, edit=True)  # 404 for another company, 403 without the right to edit
     return batch
-
-
-def _refuse(error: DomainError):
-    db.session.rollback()
-    flash(error.message, "error")
 
 
 @bp.route("/orders/<int:order_id>/import", methods=["GET", "POST"])
@@ -157,7 +153,7 @@ def import_columns(batch_id):
         try:
             order_imports.remap_columns(batch, choices, actor=current_user)
         except DomainError as error:
-            _refuse(error)
+            refuse(None, error)
         else:
             db.session.commit()
             flash(_("Columns mapped. This company's next import uses the same mapping."), "success")
@@ -178,7 +174,7 @@ def import_row(batch_id, row):
                           if key.startswith("value-")}
                 order_imports.fix_row(batch, row, values, actor=current_user)
         except DomainError as error:
-            _refuse(error)
+            refuse(None, error)
         else:
             db.session.commit()
             if request.headers.get("X-Requested-With") == "fetch":
@@ -209,7 +205,7 @@ def finish_import(batch_id, action):
                 order_imports.discard_import(batch, actor=current_user)
                 message = _("Import discarded: nothing was added to the order.")
         except DomainError as error:
-            _refuse(error)
+            refuse(None, error)
             return _back(batch)
         db.session.commit()
         flash(message, "success")

@@ -15,6 +15,7 @@ from portal.customer import bp
 from portal.customer.forms import ConfirmForm, ParcelForm
 from portal.errors import DomainError
 from portal.extensions import db
+from portal.forms import refuse
 from portal.models import DeviceStatus, Order, OrderState
 from portal.order_form import autosave, order_form_page
 
@@ -120,8 +121,7 @@ def cancel_order(order_id, action):
                 orders.cancel_order(order, actor=current_user)
                 message = _("Order %(number)s is cancelled.", number=order.number)
         except DomainError as error:
-            db.session.rollback()
-            flash(error.message, "error")
+            refuse(None, error)
             return redirect(url_for("customer.order", order_id=order.id))
         db.session.commit()
         flash(message, "success")
@@ -137,8 +137,7 @@ def order_parcel(order_id):
             orders.set_inbound_parcel(order, carrier=form.inbound_carrier.data,
                                       tracking=form.inbound_tracking.data, actor=current_user)
         except DomainError as error:
-            db.session.rollback()
-            flash(error.message, "error")
+            refuse(None, error)
         else:
             db.session.commit()
             flash(_("Parcel details saved."), "success")

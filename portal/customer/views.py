@@ -20,21 +20,13 @@ from portal.customer.forms import (
 )
 from portal.errors import DomainError
 from portal.extensions import db
-from portal.forms import options
+from portal.forms import options, refuse
 from portal.models import InvoiceProfile, ReturnAddress
 
 
 def require_right(right: str) -> None:
     if not getattr(current_user, right):
         abort(403)
-
-
-def refuse(form, error: DomainError) -> None:
-    db.session.rollback()
-    if form is not None and error.field and error.field in form:
-        form[error.field].errors = [*form[error.field].errors, error.message]
-    else:
-        flash(error.message, "error")
 
 
 @bp.route("/home")

@@ -68,3 +68,17 @@ def page(browser, live_server) -> Page:
     page = context.new_page()
     yield page
     context.close()
+
+
+def confirmed_customer(app: Flask, *, email: str, password: str, legal_name: str, tax_id: str):
+    """A registered company whose first user has confirmed the e-mail; call inside the app context."""
+    from portal import accounts
+    from portal.dbbase import utcnow
+
+    user = accounts.register_company(
+        company=dict(legal_name=legal_name, tax_id=tax_id, country="PL", region="", industry="retail",
+                     size_band="10-49", street="ul. Testowa 1", postcode="00-001", city="Warszawa", phone=""),
+        user={"name": "Office Manager", "email": email, "password": password}, language="en")
+    user.confirmed_at = utcnow()
+    db.session.commit()
+    return user

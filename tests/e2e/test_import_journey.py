@@ -9,9 +9,7 @@ import pytest
 from openpyxl import Workbook, load_workbook
 from playwright.sync_api import expect
 
-from portal import accounts
-from portal.dbbase import utcnow
-from portal.extensions import db
+from tests.e2e.conftest import confirmed_customer
 
 pytestmark = pytest.mark.e2e
 
@@ -21,13 +19,8 @@ PASSWORD = "import-journey-password-3"
 @pytest.fixture
 def customer(live_server):
     with live_server.app.app_context():
-        user = accounts.register_company(
-            company=dict(legal_name="Import Test Sp. z o.o.", tax_id="PL5550001112", country="PL", region="",
-                         industry="retail", size_band="10-49", street="ul. Polna 2", postcode="00-001",
-                         city="Warszawa", phone=""),
-            user={"name": "Iza Import", "email": "iza@import.example", "password": PASSWORD}, language="en")
-        user.confirmed_at = utcnow()
-        db.session.commit()
+        confirmed_customer(live_server.app, email="iza@import.example", password=PASSWORD,
+                           legal_name="Import Test Sp. z o.o.", tax_id="PL5550001112")
     return "iza@import.example"
 
 

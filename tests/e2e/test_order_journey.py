@@ -7,11 +7,10 @@ import pytest
 from playwright.sync_api import expect
 from sqlalchemy import select
 
-from portal import accounts
-from portal.dbbase import utcnow
 from portal.extensions import db
 from portal.models import Order, OrderState
 from tests.barcodes import decode_barcodes
+from tests.e2e.conftest import confirmed_customer
 
 pytestmark = pytest.mark.e2e
 
@@ -26,13 +25,8 @@ DEVICES = [
 @pytest.fixture
 def office_manager(live_server):
     with live_server.app.app_context():
-        user = accounts.register_company(
-            company=dict(legal_name="Łódzkie Magazyny Sp. z o.o.", tax_id="PL1112223334", country="PL",
-                         region="Łódzkie", industry="logistics", size_band="50-249", street="ul. Piotrkowska 1",
-                         postcode="90-001", city="Łódź", phone=""),
-            user={"name": "Ewa Biuro", "email": "ewa@magazyny.example", "password": PASSWORD}, language="en")
-        user.confirmed_at = utcnow()
-        db.session.commit()
+        confirmed_customer(live_server.app, email="ewa@magazyny.example", password=PASSWORD,
+                           legal_name="Łódzkie Magazyny Sp. z o.o.", tax_id="PL1112223334")
     live_server.run_jobs()  # the confirmation mail goes out now, not in the middle of the journey
     return "ewa@magazyny.example"
 

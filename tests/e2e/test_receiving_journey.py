@@ -5,11 +5,11 @@ from __future__ import annotations
 import pytest
 from playwright.sync_api import expect
 
-from portal import accounts, orders, staff
-from portal.dbbase import utcnow
+from portal import orders, staff
 from portal.extensions import db
 from portal.models import Role, Station, StationKind
 from tests.conftest import device_row, order_data
+from tests.e2e.conftest import confirmed_customer
 
 pytestmark = pytest.mark.e2e
 
@@ -20,12 +20,8 @@ PASSWORD = "receiving-station-pass-1"
 def parcel(live_server):
     """A submitted order of two devices, a receiving clerk and a receiving station."""
     with live_server.app.app_context():
-        owner = accounts.register_company(
-            company=dict(legal_name="Parcel Sender Sp. z o.o.", tax_id="PL9990001112", country="PL", region="",
-                         industry="retail", size_band="10-49", street="ul. Krótka 3", postcode="00-002",
-                         city="Warszawa", phone=""),
-            user={"name": "Paula Sender", "email": "paula@sender.example", "password": PASSWORD}, language="en")
-        owner.confirmed_at = utcnow()
+        owner = confirmed_customer(live_server.app, email="paula@sender.example", password=PASSWORD,
+                                   legal_name="Parcel Sender Sp. z o.o.", tax_id="PL9990001112")
         order = orders.start_draft(owner.company, owner=owner, actor=owner)
         orders.submit_order(order, order_data(order, [device_row(1), device_row(2)]), actor=owner)
         staff.create_staff(email="clerk@depot.example", name="Carl Clerk", roles=[Role.RECEIVING], password=PASSWORD)

@@ -53,6 +53,15 @@ def load_config(instance_path: str) -> dict:
         "LOGIN_FAILURE_WINDOW_MINUTES": 15,
         "LOGIN_LOCK_MINUTES": 15,
         "MAIL_MAX_ATTEMPTS": 5,
+        # Photos and other stored files: under instance/ (one storage interface; object storage later).
+        "STORAGE_DIR": os.environ.get("STORAGE_DIR", str(Path(instance_path) / "files")),
+        "PHOTO_MAX_BYTES": int(os.environ.get("PHOTO_MAX_BYTES", str(15 * 1024 * 1024))),
+        # Photos a device needs at each stage before it may move on (intake -> diagnosis, dispatch -> shipped).
+        "PHOTOS_MIN_PER_STAGE": int(os.environ.get("PHOTOS_MIN_PER_STAGE", "3")),
+        # The depot's own repair warranty: the same serial back within it is a repeat repair.
+        "REPAIR_WARRANTY_DAYS": int(os.environ.get("REPAIR_WARRANTY_DAYS", "90")),
+        # A shipped device counts as delivered after this many days unless the customer confirmed earlier.
+        "DELIVERY_CONFIRM_DAYS": int(os.environ.get("DELIVERY_CONFIRM_DAYS", "7")),
     }
     if config["SQLALCHEMY_DATABASE_URI"].startswith("postgresql://"):
         # psycopg 3 is the driver we ship; plain postgresql:// would ask for psycopg2.

@@ -261,3 +261,22 @@ def make_order(app):
         db.session.commit()
         return order
     return make
+
+
+@pytest.fixture
+def take_photos(app):
+    """Photo records for a device's stage, so life-cycle tests can pass the photo checks.
+
+    Only the rows the checks count are written; the booth's own tests upload real images.
+    """
+    from portal.models import Photo, PhotoStage
+
+    def take(device, stage="intake", count=None):
+        count = app.config["PHOTOS_MIN_PER_STAGE"] if count is None else count
+        for n in range(count):
+            db.session.add(Photo(device_id=device.id, company_id=device.company_id, stage=PhotoStage(stage),
+                                 shot=f"shot {n + 1}", storage_key=f"test/{device.id}-{stage}-{n}.jpg",
+                                 thumbnail_key=f"test/{device.id}-{stage}-{n}.thumb.jpg",
+                                 content_type="image/jpeg", width=1, height=1, size_bytes=1))
+        db.session.flush()
+    return take

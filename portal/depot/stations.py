@@ -32,6 +32,34 @@ def this_station() -> Station | None:
     return station if station is not None and station.is_active else None
 
 
+#: Each kind of station's page, where a browser set to it goes.
+STATION_PAGES = {
+    StationKind.RECEIVING: "depot.receiving",
+    StationKind.PHOTO_BOOTH: "depot.booth",
+    StationKind.DISPATCH: "depot.dispatch",
+}
+
+
+def station_page(station: Station) -> str:
+    endpoint = STATION_PAGES.get(station.kind)
+    return url_for(endpoint if endpoint in current_app.view_functions else "depot.index")
+
+
+def station_required(kind: StationKind, *roles: Role) -> Station:
+    """The station this browser is set to, for a page of the given kind and roles.
+
+    Staff without the roles get 403; a browser not set to such a station is sent to choose one
+    (raised as a redirect, so a view just calls this first).
+    """
+    if not current_user.has_role(*roles):
+        abort(403)
+    station = this_station()
+    if station is None or station.kind != kind:
+        flash(_("Set this browser to a station of this kind first."), "info")
+        abort(redirect(url_for("depot.choose_station")))
+    return station
+
+
 @bp.route("/station", methods=["GET", "POST"])
 def choose_station():
     stations = db.session.scalars(select(Station).where(Station.is_active.is_(True)).order_by(Station.name)).all()
@@ -41,8 +69,7 @@ def choose_station():
         if station is None:
             flash(_("Choose one of the stations."), "error")
         else:
-            response = redirect(url_for("depot.receiving") if station.kind == StationKind.RECEIVING
-                                else url_for("depot.index"))
+            response = redirect(station_page(station))
             response.set_cookie(STATION_COOKIE, _signer().dumps(station.id), max_age=ONE_YEAR, httponly=True,
                                 samesite="Lax", secure=current_app.config["SESSION_COOKIE_SECURE"])
             flash(_("This browser is now the station “%(name)s”.", name=station.name), "success")
@@ -52,12 +79,7 @@ def choose_station():
 
 @bp.route("/receiving", methods=["GET", "POST"], endpoint="receiving")
 def receiving_station():
-    if not current_user.has_role(Role.RECEIVING, Role.SUPERVISOR):
-        abort(403)
-    station = this_station()
-    if station is None or station.kind != StationKind.RECEIVING:
-        flash(_("Set this browser to a receiving station first."), "info")
-        return redirect(url_for("depot.choose_station"))
+    station = station_required(StationKind.RECEIVING, Role.RECEIVING, Role.SUPERVISOR)
     if request.method == "GET" and request.args.get("close") == "1":
         session.pop("receiving_order_id", None)
         session.pop("receiving_box", None)

@@ -24,10 +24,17 @@ from portal.models.order import (
     ServiceLevel,
     Transition,
 )
+from portal.models.parcel import Carrier, Parcel, ParcelState
+from portal.models.photo import Photo, PhotoStage
 from portal.models.station import Station, StationKind
 from portal.models.user import RIGHTS, LoginFailure, Role, StaffRole, User
 
 __all__ = [
+    "Carrier",
+    "Parcel",
+    "ParcelState",
+    "Photo",
+    "PhotoStage",
     "Station",
     "StationKind",
     "ColumnMapping",

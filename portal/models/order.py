@@ -62,6 +62,8 @@ class DeviceCategory(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     name: Mapped[str] = mapped_column(String(100), unique=True)
     is_active: Mapped[bool] = mapped_column(default=True)
+    #: The photo booth's shot list, one shot per line (empty: the depot's usual list)
+    shot_list: Mapped[str] = mapped_column(Text, default="", server_default="")
 
 
 class Order(db.Model):
@@ -98,11 +100,15 @@ class Order(db.Model):
     inbound_carrier: Mapped[str] = mapped_column(String(40), default="")
     inbound_tracking: Mapped[str] = mapped_column(String(60), default="")
     reminder_sent_at: Mapped[datetime | None]
+    #: Receiving closed (all boxes in, or the account manager decided): the rest became missing.
+    receiving_closed_at: Mapped[datetime | None]
+    receiving_closed_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
 
     company: Mapped[Company] = relationship()
     owner: Mapped[User] = relationship(foreign_keys=[owner_id])
     created_by: Mapped[User] = relationship(foreign_keys=[created_by_id])
     checked_by: Mapped[User | None] = relationship(foreign_keys=[checked_by_id])
+    receiving_closed_by: Mapped[User | None] = relationship(foreign_keys=[receiving_closed_by_id])
     return_address: Mapped[ReturnAddress | None] = relationship()
     devices: Mapped[list[Device]] = relationship(back_populates="order", order_by="Device.id")
 
@@ -139,9 +145,16 @@ class Device(db.Model):
     status: Mapped[DeviceStatus] = mapped_column(str_enum(DeviceStatus, 32), index=True)
     status_changed_at: Mapped[datetime] = mapped_column(default=utcnow)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    #: Found in the parcel but not on the order: added at receiving, flagged for the account manager.
+    added_at_receiving: Mapped[bool] = mapped_column(default=False, server_default="0")
+    #: The earlier device with this serial shipped back within the depot's repair warranty.
+    repeat_of_id: Mapped[int | None] = mapped_column(ForeignKey("devices.id"))
+    #: The outbound parcel it goes back in.
+    parcel_id: Mapped[int | None] = mapped_column(ForeignKey("parcels.id"), index=True)
 
     order: Mapped[Order] = relationship(back_populates="devices")
     category: Mapped[DeviceCategory | None] = relationship()
+    repeat_of: Mapped[Device | None] = relationship(remote_side="Device.id")
     transitions: Mapped[list[Transition]] = relationship(
         back_populates="device", order_by="Transition.id", cascade="all, delete-orphan"
     )

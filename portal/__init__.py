@@ -8,6 +8,7 @@ from pathlib import Path
 from flask import Flask, render_template, request
 from flask_babel import lazy_gettext as _l
 from flask_wtf.csrf import CSRFError
+from sqlalchemy.exc import OperationalError
 
 from portal.config import load_config
 from portal.extensions import babel, csrf, db, login_manager, mail, migrate
@@ -66,13 +67,15 @@ def register_extensions(app: Flask) -> None:
     if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
         from sqlalchemy import event
 
+        busy_ms = int(app.config.get("SQLITE_BUSY_TIMEOUT_MS", 5000))
+
         with app.app_context():
             @event.listens_for(db.engine, "connect")
             def _sqlite_pragmas(dbapi_connection, _record):
                 cursor = dbapi_connection.cursor()
                 cursor.execute("PRAGMA foreign_keys=ON")
                 cursor.execute("PRAGMA journal_mode=WAL")
-                cursor.execute("PRAGMA busy_timeout=5000")
+                cursor.execute(f"PRAGMA busy_timeout={busy_ms}")
                 cursor.close()
 
 
@@ -109,6 +112,18 @@ def register_errorhandlers(app: Flask) -> None:
         return render_error(400, _l("Form expired"),
                             _l("The form had expired or was sent from elsewhere. Go back, reload and send it again."))
 
+    @app.errorhandler(OperationalError)
+    def database_busy(error):
+        # SQLite lets one writer at a time; a writer that waited past the busy timeout is told to
+        # try again (its transaction is rolled back, so nothing changed), never shown a trace.
+        db.session.rollback()
+        if "locked" not in str(error.orig).lower():
+            raise error
+        message = _l("The depot's database is busy. Nothing was changed: try again in a moment.")
+        if request.headers.get("X-Requested-With") == "fetch":
+            return {"level": "error", "message": str(message), "reload": False}, 503
+        return render_error(503, _l("Busy"), message)
+
     @app.errorhandler(500)
     def server_error(_error):
         db.session.rollback()
@@ -117,6 +132,7 @@ def register_errorhandlers(app: Flask) -> None:
 
 
 def register_commands(app: Flask) -> None:
+    from portal.booth_cli import booth_cli
     from portal.cli import demo_cli, jobs_cli, staff_cli
     from portal.imports.cli import import_cli
 
@@ -124,12 +140,13 @@ def register_commands(app: Flask) -> None:
     app.cli.add_command(jobs_cli)
     app.cli.add_command(demo_cli)
     app.cli.add_command(import_cli)
+    app.cli.add_command(booth_cli)
 
 
 def register_template_helpers(app: Flask) -> None:
     from flask_babel import get_locale
 
-    from portal import i18n
+    from portal import carriers, i18n, photos
 
     app.jinja_env.filters["localtime"] = i18n.localtime
     app.jinja_env.filters["localdate"] = i18n.localdate
@@ -138,6 +155,12 @@ def register_template_helpers(app: Flask) -> None:
     app.jinja_env.filters["country_name"] = lambda code: title_of(COUNTRIES, code)
     app.jinja_env.filters["industry_name"] = lambda code: title_of(INDUSTRIES, code)
     app.jinja_env.filters["size_band_name"] = lambda code: title_of(SIZE_BANDS, code)
+    # Shots and stages are stored in English and shown translated (macros/photos.html);
+    # carriers are titled and linked on parcels (macros/parcels.html), on depot and customer pages alike.
+    app.jinja_env.filters["shot_title"] = photos.shot_title
+    app.jinja_env.filters["stage_title"] = photos.stage_title
+    app.jinja_env.globals["carrier_title"] = carriers.title
+    app.jinja_env.globals["tracking_url"] = carriers.tracking_url
 
     @app.context_processor
     def layout_context():

@@ -33,16 +33,19 @@ def create_staff_command(email, name, roles, password):
 
 
 def run_jobs() -> dict[str, int]:
-    from portal import orders
+    from portal import dispatch, orders
 
     reminders = orders.send_parcel_reminders()
     db.session.commit()
-    return {"parcel reminders": reminders, "mail": sum(outbox.send_queued().values())}
+    delivered = dispatch.deliver_overdue()
+    db.session.commit()
+    return {"parcel reminders": reminders, "parcels delivered": delivered,
+            "mail": sum(outbox.send_queued().values())}
 
 
 @jobs_cli.command("run")
 def run_jobs_command():
-    """Run every due job once: send the mail outbox."""
+    """Run every due job once: parcel reminders, parcels delivered after the days for it, the mail outbox."""
     results = run_jobs()
     click.echo(", ".join(f"{name}: {count}" for name, count in results.items()))
 

@@ -56,6 +56,8 @@ def load_config(instance_path: str) -> dict:
         # Photos and other stored files: under instance/ (one storage interface; object storage later).
         "STORAGE_DIR": os.environ.get("STORAGE_DIR", str(Path(instance_path) / "files")),
         "PHOTO_MAX_BYTES": int(os.environ.get("PHOTO_MAX_BYTES", str(15 * 1024 * 1024))),
+        # Larger images are refused before they are decoded (a small file can hold a huge picture).
+        "PHOTO_MAX_PIXELS": int(os.environ.get("PHOTO_MAX_PIXELS", str(60_000_000))),
         # Photos a device needs at each stage before it may move on (intake -> diagnosis, dispatch -> shipped).
         "PHOTOS_MIN_PER_STAGE": int(os.environ.get("PHOTOS_MIN_PER_STAGE", "3")),
         # The depot's own repair warranty: the same serial back within it is a repeat repair.

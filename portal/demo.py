@@ -95,8 +95,9 @@ def load_demo() -> list[tuple[str, str]]:
         for name, email, _rights in spec["colleagues"]:
             logins.append((f"{name}, {company.legal_name}", email))
 
-    _load_demo_orders()
     _load_demo_stations()
+    db.session.flush()
+    _load_demo_orders()
 
     if db.session.scalar(select(Announcement.id).limit(1)) is None:
         today = date.today()
@@ -187,6 +188,101 @@ def _load_demo_orders() -> None:
                               "devices-0-fault_description": "Half typed: finish me"}, actor=olga)
     db.session.flush()
     _demo_import(draft, olga)
+    _demo_depot_flow(submitted, user)
+
+
+def demo_photo(title: str, shot: str, hue: int) -> bytes:
+    """A stand-in for a booth photo: a coloured card with the device and shot written on it."""
+    import io
+
+    from PIL import Image, ImageDraw
+
+    image = Image.new("RGB", (960, 720), (40 + hue % 120, 70 + (hue * 3) % 100, 110 + (hue * 7) % 120))
+    draw = ImageDraw.Draw(image)
+    draw.rectangle((160, 120, 800, 600), outline=(255, 255, 255), width=6)
+    draw.text((190, 150), title, fill=(255, 255, 255), font_size=44)
+    draw.text((190, 520), shot, fill=(255, 255, 255), font_size=40)
+    buffer = io.BytesIO()
+    image.save(buffer, "JPEG", quality=80)
+    return buffer.getvalue()
+
+
+def _demo_depot_flow(submitted, user) -> None:
+    """Devices at every station of this part of the depot: photographed at intake, beyond repair and
+    waiting at dispatch, shipped in a parcel with a tracking number, delivered, a repeat repair, an
+    order whose receiving was closed with a device missing and one found that was not on it."""
+    from datetime import timedelta
+
+    from portal import dispatch, orders, photos, receiving, workflow
+    from portal.dbbase import utcnow
+    from portal.models import DeviceStatus, Station
+
+    olga, bernd = user("olga@nordlog.example"), user("bernd@baumarkt.example")
+    care, clerk, photographer = user("care@depot.example"), user("receiving@depot.example"), user("photo@depot.example")
+    technician, tester, dispatcher = (user("technician@depot.example"), user("tester@depot.example"),
+                                      user("dispatch@depot.example"))
+    manager = user("manager.pl@depot.example")
+    station = {name: db.session.scalar(select(Station).where(Station.name == name))
+               for name in ("Receiving 1", "Photo booth 1", "Dispatch 1")}
+
+    def photograph(device, stage, hue):
+        for shot in photos.shot_list(device.category)[:photos.needed()]:
+            photos.add_photo(device, demo_photo(f"{device.manufacturer} {device.model}", f"{shot} · {stage}", hue),
+                             stage=stage, shot=shot, actor=photographer, station="Photo booth 1")
+
+    def to_ready(device, *, repaired: bool, hue: int):
+        receiving.scan(device.tag_code, actor=clerk, station=station["Receiving 1"], current=None)
+        photograph(device, "intake", hue)
+        workflow.move(device, DeviceStatus.DIAGNOSIS, actor=technician, station="Bench 1")
+        if repaired:
+            workflow.move(device, DeviceStatus.REPAIR, actor=technician, station="Bench 1",
+                          note="Warranty confirmed: display replaced")
+            workflow.move(device, DeviceStatus.QUALITY_CHECK, actor=technician, station="Bench 1")
+            workflow.move(device, DeviceStatus.READY_TO_SHIP, actor=tester, station="Quality check 1")
+        else:
+            workflow.move(device, DeviceStatus.BEYOND_REPAIR, actor=technician, station="Bench 1",
+                          note="Main board corroded by liquid: repair would cost more than a new device")
+            workflow.move(device, DeviceStatus.READY_TO_SHIP, actor=dispatcher, station="Dispatch 1")
+
+    through = submitted(olga, 60, 5, po="PO-2026-085")
+    orders.accept_order(through, {}, actor=care)
+    shipped_back, delivered, beyond, in_diagnosis, waiting_photos = through.devices
+    for hue, device in enumerate((shipped_back, delivered, beyond)):
+        to_ready(device, repaired=device is not beyond, hue=hue * 40)
+    receiving.scan(in_diagnosis.tag_code, actor=clerk, station=station["Receiving 1"], current=None)
+    photograph(in_diagnosis, "intake", 200)
+    workflow.move(in_diagnosis, DeviceStatus.DIAGNOSIS, actor=technician, station="Bench 1")
+    receiving.scan(waiting_photos.tag_code, actor=clerk, station=station["Receiving 1"], current=None)
+
+    # Two parcels back: one delivered a while ago, one on its way with a DHL tracking number.
+    for device, tracking in ((delivered, "JJD000390007789321"), (shipped_back, "00340434161094042557")):
+        photograph(device, "dispatch", 90)
+        dispatch.scan(device.tag_code, actor=dispatcher, station=station["Dispatch 1"], parcel=None)
+        parcel = device.parcel
+        dispatch.set_carrier(parcel, "dhl", tracking, "", actor=dispatcher)
+        dispatch.pick_up(parcel.code, actor=dispatcher, station=station["Dispatch 1"])
+    dispatch.confirm_delivery(delivered.parcel, olga)
+    # The beyond-repair device waits in an open parcel at dispatch, its photos still to take.
+    dispatch.scan(beyond.tag_code, actor=dispatcher, station=station["Dispatch 1"], parcel=None)
+
+    # The shipped device came back within the depot's repair warranty: a repeat repair.
+    again = submitted(olga, 70, 1, po="PO-2026-131")
+    again.devices[0].serial_number, again.devices[0].model = shipped_back.serial_number, shipped_back.model
+    again.devices[0].manufacturer = shipped_back.manufacturer
+    orders.accept_order(again, {}, actor=care)
+    receiving.scan(again.devices[0].tag_code, actor=clerk, station=station["Receiving 1"], current=None)
+
+    # Baumarkt's parcel: one device missing, one in the box that the order did not list.
+    short = submitted(bernd, 80, 3, po="BM-4502", actor=manager)
+    orders.accept_order(short, {}, actor=care)
+    for device in short.devices[:2]:
+        receiving.scan(device.tag_code, actor=clerk, station=station["Receiving 1"], current=None)
+    receiving.add_unlisted_device(short, serial="CN0X7K2L4", manufacturer="Honeywell", model="CT40",
+                                  note="Loose in the box, no paperwork", actor=clerk, station=station["Receiving 1"])
+    receiving.close_receiving(short, actor=clerk, station=station["Receiving 1"])
+    db.session.flush()
+    # Back-date the first parcel so the demo shows a delivery a week ago.
+    delivered.parcel.picked_up_at = utcnow() - timedelta(days=9)
 
 
 def _demo_import(draft, owner) -> None:

@@ -291,14 +291,15 @@ def _titles() -> dict[str, str]:
     }
 
 
-def _device_lines(order) -> list[DeviceLine]:
+def _device_lines(order, only=None) -> list[DeviceLine]:
     from portal.models import DeviceStatus
 
+    devices = only if only is not None else order.devices
     return [
         DeviceLine(tag_code=d.tag_code, category=d.category.name if d.category else "",
                    manufacturer=d.manufacturer, model=d.model, serial_number=d.serial_number,
                    asset_tag=d.asset_tag, box_number=d.box_number, fault=d.fault_description)
-        for d in order.devices if d.status != DeviceStatus.CANCELLED
+        for d in devices if d.status != DeviceStatus.CANCELLED
     ]
 
 
@@ -335,8 +336,9 @@ def logistics_pdf(order, language: str | None = None) -> bytes:
         return build_logistics_pdf(logistics_document(order))
 
 
-def device_tags_pdf(order, layout: str) -> bytes:
+def device_tags_pdf(order, layout: str, only=None) -> bytes:
+    """Tags of the order's devices, or of just some of them (a device added at receiving)."""
     from flask_babel import gettext as _
 
-    return build_device_tags_pdf(order.number, _device_lines(order), layout,
+    return build_device_tags_pdf(order.number, _device_lines(order, only), layout,
                                  _("Device tags of order %(number)s", number=order.number))

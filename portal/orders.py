@@ -453,6 +453,15 @@ def status_counts(order_ids: list[int]) -> dict[int, dict[DeviceStatus, int]]:
     return counts
 
 
+def overall_progress(order: Order) -> tuple[int, int]:
+    """How far the order's devices are along the usual path together: (steps done, steps in all).
+    Cancelled devices don't count; the order is done when every other device is delivered."""
+    from portal.workflow import USUAL_PATH, place_on_path
+
+    devices = [d for d in order.devices if d.status != DeviceStatus.CANCELLED]
+    return sum(place_on_path(d.status) for d in devices), len(devices) * (len(USUAL_PATH) - 1)
+
+
 def suggest_category(company: Company, manufacturer: str, model: str) -> DeviceCategory | None:
     """The category this company gave the same model last time."""
     if not model.strip():

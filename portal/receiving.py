@@ -9,14 +9,20 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from datetime import timedelta
 
+from flask import current_app
+from flask_babel import format_time
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
 from portal import workflow
-from portal.errors import DomainError
+from portal.dbbase import utcnow
+from portal.errors import DomainError, NotAllowed
 from portal.extensions import db
-from portal.models import Device, DeviceStatus, Order, OrderState, Station, User
+from portal.models import Device, DeviceStatus, Order, OrderState, Role, Station, Transition, User
+from portal.outbox import external_url, queue_mail
 
 ORDER_CODE = re.compile(r"^(RO\d{7})(?:-B(\d+))?$")
 TAG_CODE = re.compile(r"^D[0-9A-Z]{7}$")
@@ -34,12 +40,22 @@ class Scan:
 NOT_YET_RECEIVED = (DeviceStatus.REGISTERED, DeviceStatus.MISSING)
 
 
+def expected_devices(order: Order, box: int | None = None) -> list[Device]:
+    """The devices the order (or one of its boxes) should hold; a device without a box number
+    may be in any box."""
+    return [d for d in order.devices if d.status != DeviceStatus.CANCELLED
+            and (box is None or order.box_count == 1 or d.box_number in (box, None))]
+
+
+def is_received(device: Device) -> bool:
+    """Any status past registered (or missing) means the device has been through receiving."""
+    return device.status not in NOT_YET_RECEIVED
+
+
 def progress(order: Order, box: int | None = None) -> tuple[int, int]:
-    """Devices received and expected, for the order or one of its boxes: any status past
-    registered (or missing) means the device has been through receiving."""
-    expected = [d for d in order.devices if d.status != DeviceStatus.CANCELLED
-                and (box is None or order.box_count == 1 or d.box_number in (box, None))]
-    return sum(d.status not in NOT_YET_RECEIVED for d in expected), len(expected)
+    """Devices received and expected, for the order or one of its boxes."""
+    expected = expected_devices(order, box)
+    return sum(is_received(d) for d in expected), len(expected)
 
 
 def scan(code: str, *, actor: User, station: Station, current: Order | None) -> Scan:
@@ -84,15 +100,171 @@ def _receive(tag: str, *, actor: User, station: Station, current: Order | None) 
     if device.status not in NOT_YET_RECEIVED:
         last = next((t for t in reversed(device.transitions) if t.to_status == DeviceStatus.RECEIVED), None)
         who = last.actor.name if last and last.actor else _("someone")
-        return Scan("error", _("Device %(tag)s is already received (by %(who)s%(station)s).", tag=tag, who=who,
-                               station=f", {last.station}" if last and last.station else ""),
+        return Scan("error", _("Device %(tag)s is already received (by %(who)s%(station)s at %(at)s).", tag=tag,
+                               who=who, station=f", {last.station}" if last and last.station else "",
+                               at=format_time(last.at, "short") if last else "?"),
                     order=order, device=device)
     try:
         workflow.move(device, DeviceStatus.RECEIVED, actor=actor, station=station.name)
     except DomainError as error:
         return Scan("error", error.message, order=order, device=device)
     received, expected = progress(order)
-    level = "success" if device.status == DeviceStatus.RECEIVED else "warning"
-    return Scan(level, _("Received %(tag)s: %(device)s, S/N %(serial)s. %(received)d of %(expected)d.", tag=tag,
-                         device=f"{device.manufacturer} {device.model}", serial=device.serial_number,
-                         received=received, expected=expected), order=order, device=device)
+    message = _("Received %(tag)s: %(device)s, S/N %(serial)s. %(received)d of %(expected)d.", tag=tag,
+                device=f"{device.manufacturer} {device.model}", serial=device.serial_number,
+                received=received, expected=expected)
+    level = "success"
+    if flag_repeat_repair(device):
+        level, message = "warning", f"{message} {repeat_note(device)}"
+    _tell_when_box_is_done(device)
+    return Scan(level, message, order=order, device=device)
+
+
+# -- repeat repairs -------------------------------------------------------------------
+
+def flag_repeat_repair(device: Device) -> bool:
+    """Mark the device when the same serial was shipped back from the depot within its repair
+    warranty: the technician decides whether it is the same fault (then it is free)."""
+    since = utcnow() - timedelta(days=current_app.config["REPAIR_WARRANTY_DAYS"])
+    earlier = db.session.scalar(
+        select(Device.id)
+        .join(Transition, Transition.device_id == Device.id)
+        .where(Device.company_id == device.company_id, Device.serial_number == device.serial_number,
+               Device.id != device.id, Transition.to_status == DeviceStatus.SHIPPED, Transition.at >= since)
+        .order_by(Transition.at.desc()).limit(1)
+    )
+    device.repeat_of_id = earlier
+    return earlier is not None
+
+
+def repeat_note(device: Device) -> str:
+    """What every station says about a repeat repair; "" for other devices."""
+    earlier = device.repeat_of
+    if earlier is None:
+        return ""
+    shipped = workflow.stage_times(earlier).get(DeviceStatus.SHIPPED)
+    from portal.i18n import localdate
+
+    return _("Repeat repair: %(tag)s with this serial was shipped back on %(day)s (order %(number)s).",
+             tag=earlier.tag_code, day=localdate(shipped) if shipped else "?", number=earlier.order.number)
+
+
+# -- devices not on the order -----------------------------------------------------------
+
+def add_unlisted_device(order: Order, *, serial: str, manufacturer: str = "", model: str = "", note: str = "",
+                        box: int | None = None, actor: User, station: Station) -> Device:
+    """A device found in the parcel that the order does not list: it joins the order, is received
+    at once and is flagged for the account manager, who sorts it out with the customer."""
+    from portal.orders import new_tag_codes
+
+    serial = serial.strip()
+    if not serial:
+        raise DomainError(_("Scan or type the serial number of the device."), field="serial")
+    if len(serial) > 100 or len(manufacturer) > 100 or len(model) > 100:
+        raise DomainError(_("Serial number, manufacturer and model have at most 100 characters each."),
+                          field="serial")
+    if order.state == OrderState.CANCELLED:
+        raise DomainError(_("Order %(number)s was cancelled by the customer: do not receive it.",
+                            number=order.number))
+    if order.state == OrderState.DRAFT:
+        raise DomainError(_("Order %(number)s has not been submitted.", number=order.number))
+    listed = next((d for d in order.devices if d.serial_number.casefold() == serial.casefold()
+                   and d.status != DeviceStatus.CANCELLED), None)
+    if listed is not None:
+        raise DomainError(_("Serial %(serial)s is on the order as %(tag)s: scan its tag instead.", serial=serial,
+                            tag=listed.tag_code), field="serial")
+    tag = new_tag_codes(1)[0]
+    with db.session.no_autoflush:  # the device has no status until the life cycle enters it
+        device = Device(order=order, company_id=order.company_id, tag_code=tag,
+                        manufacturer=manufacturer.strip() or _("Unknown"), model=model.strip() or _("Unknown"),
+                        serial_number=serial, box_number=box, added_at_receiving=True,
+                        fault_description=note.strip() or _("Not on the order: found in the parcel at receiving."))
+        workflow.enter(device, actor=actor)
+    db.session.flush()
+    workflow.move(device, DeviceStatus.RECEIVED, actor=actor, station=station.name,
+                  note=str(_l("Not on the order: added at receiving")))
+    flag_repeat_repair(device)
+    manager = order.company.account_manager
+    if manager is not None:
+        queue_mail(manager.email, _l("Order %(number)s: a device not on the order arrived", number=order.number),
+                   "unlisted_device", language=manager.language, order=order, device=device, manager=manager,
+                   link=external_url("admin.check_order", order_id=order.id))
+    return device
+
+
+# -- closing an order's receiving -----------------------------------------------------------
+
+def box_choices(order: Order, box: int | None):
+    """The box a device found in the parcel came in: the open box first."""
+    from portal.forms import options
+
+    if order.box_count == 1:
+        return options([("", _("The only box"))])
+    numbers = [box] if box else []
+    numbers += [n for n in range(1, order.box_count + 1) if n != box]
+    return options([(str(n), _("Box %(box)d of %(count)d", box=n, count=order.box_count)) for n in numbers])
+
+
+def boxes_not_in(order: Order) -> list[int]:
+    """Announced boxes of which nothing has been received yet."""
+    if order.box_count == 1:
+        return [] if any(is_received(d) for d in order.devices) else [1]
+    seen = {d.box_number for d in order.devices if is_received(d)}
+    if None in seen:  # a device without a box number came in, in some box: don't guess which
+        return []
+    return [n for n in range(1, order.box_count + 1) if n not in seen]
+
+
+def close_receiving(order: Order, *, actor: User, station: Station | None = None) -> list[Device]:
+    """Receiving is over for this order: what did not arrive becomes missing, and the customer and
+    the account manager are told. Receiving staff may close once every announced box is in; the
+    account manager may decide to close earlier."""
+    if order.receiving_closed_at is not None:
+        raise DomainError(_("Receiving of order %(number)s was already closed.", number=order.number))
+    if order.state in (OrderState.DRAFT, OrderState.CANCELLED):
+        raise DomainError(_("Order %(number)s is not on its way to the depot.", number=order.number))
+    waiting = boxes_not_in(order)
+    if waiting and not actor.has_role(Role.ACCOUNT_MANAGER, Role.ADMIN):
+        raise NotAllowed(_("Box %(boxes)s of %(count)d has not arrived: only the account manager can close "
+                           "receiving now.", boxes=", ".join(map(str, waiting)), count=order.box_count))
+    missing = [d for d in order.devices if d.status == DeviceStatus.REGISTERED]
+    for device in missing:
+        workflow.move(device, DeviceStatus.MISSING, actor=actor, station=station.name if station else "",
+                      note=str(_l("Not in the parcel when receiving was closed")))
+    order.receiving_closed_at = utcnow()
+    order.receiving_closed_by = actor
+    received = [d for d in order.devices if is_received(d)]
+    recipients = {order.owner.email: order.owner.language}
+    if order.company.account_manager is not None:
+        recipients.setdefault(order.company.account_manager.email, order.company.account_manager.language)
+    for email, language in recipients.items():
+        queue_mail(email, _l("Order %(number)s: receiving closed, %(missing)d missing", number=order.number,
+                             missing=len(missing)),
+                   "receiving_closed", language=language, order=order, received=received, missing=missing,
+                   link=external_url("customer.order", order_id=order.id) if email == order.owner.email
+                   else external_url("admin.check_order", order_id=order.id))
+    return missing
+
+
+# -- the customer's "received" e-mail: one per box, not one per device ----------------------------
+
+def _tell_when_box_is_done(device: Device) -> None:
+    order = device.order
+    if order.receiving_closed_at is not None:  # arrived after all, after receiving was closed
+        _mail_received(order, [device], box=None, late=True)
+        return
+    box = None if order.box_count == 1 else device.box_number
+    if box is None and order.box_count > 1:
+        return  # no box of its own: the order's closing e-mail covers it
+    devices = [d for d in order.devices if d.status != DeviceStatus.CANCELLED
+               and (box is None or d.box_number == box)]
+    if all(is_received(d) for d in devices):
+        _mail_received(order, devices, box=box)
+
+
+def _mail_received(order: Order, devices: list[Device], *, box: int | None, late: bool = False) -> None:
+    owner = order.owner
+    subject = (_l("Order %(number)s: box %(box)d of %(count)d received", number=order.number, box=box,
+                  count=order.box_count) if box else
+               _l("Order %(number)s: your devices were received", number=order.number))
+    queue_mail(owner.email, subject, "devices_received", language=owner.language, order=order, devices=devices,
+               box=box, late=late, link=external_url("customer.order", order_id=order.id))

@@ -9,13 +9,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from flask_babel import format_time
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select, update
 
 from portal.dbbase import utcnow
 from portal.errors import DomainError, NotAllowed
 from portal.extensions import db
-from portal.models import Device, DeviceStatus, Role, Transition, User
+from portal.models import Device, DeviceStatus, PhotoStage, Role, Transition, User
 
 S = DeviceStatus
 CUSTOMER = "customer"  # a user of the device's company: the order's owner or one who may edit all orders
@@ -43,6 +44,43 @@ STATUS_TITLES = {
 USUAL_PATH = (S.REGISTERED, S.RECEIVED, S.DIAGNOSIS, S.AWAITING_APPROVAL, S.REPAIR,
               S.QUALITY_CHECK, S.READY_TO_SHIP, S.SHIPPED, S.DELIVERED)
 
+#: Where a status off the usual path sits on it, for the compact progress bars.
+OFF_PATH_PLACE = {S.MISSING: S.REGISTERED, S.CANCELLED: S.REGISTERED, S.WAITING_FOR_PARTS: S.AWAITING_APPROVAL,
+                  S.BEYOND_REPAIR: S.DIAGNOSIS, S.NO_FAULT_FOUND: S.DIAGNOSIS, S.DECLINED: S.AWAITING_APPROVAL}
+
+
+#: Where the usual path picks up again after a status off it (None: the path ends there).
+RETURNS_TO_PATH = {S.MISSING: S.RECEIVED, S.CANCELLED: None, S.WAITING_FOR_PARTS: S.REPAIR,
+                   S.BEYOND_REPAIR: S.READY_TO_SHIP, S.NO_FAULT_FOUND: S.READY_TO_SHIP, S.DECLINED: S.READY_TO_SHIP}
+
+
+def path_of(device: Device) -> list[DeviceStatus]:
+    """The stages of this device's own status bar: where it has been, then where it will go.
+
+    A move back (quality check failed: back to repair) folds the path back to that stage, so the
+    stages after it are ahead again, as they are for the device.
+    """
+    been: list[DeviceStatus] = []
+    for transition in device.transitions:
+        if transition.to_status in been:
+            del been[been.index(transition.to_status) + 1:]
+        else:
+            been.append(transition.to_status)
+    current = device.status
+    if current in USUAL_PATH:
+        ahead = USUAL_PATH[USUAL_PATH.index(current) + 1:]
+    else:
+        resume = RETURNS_TO_PATH.get(current)
+        ahead = USUAL_PATH[USUAL_PATH.index(resume):] if resume else ()
+    if not been:
+        been = [current]
+    return been + [stage for stage in ahead if stage not in been]
+
+
+def place_on_path(status: DeviceStatus) -> int:
+    """How far along the usual path a status is: 0 for registered, len(USUAL_PATH) - 1 for delivered."""
+    return USUAL_PATH.index(OFF_PATH_PLACE.get(status, status))
+
 
 @dataclass(frozen=True)
 class Move:
@@ -50,6 +88,7 @@ class Move:
     when: str  # the rule in the depot's words, as in DESIGN.md
     needs_reason: bool = False
     not_by_repairer: bool = False
+    needs_photos: PhotoStage | None = None  # the booth's photos of that stage must be complete
     effects: tuple[str, ...] = field(default=())
 
 
@@ -64,7 +103,8 @@ TRANSITIONS: dict[tuple[DeviceStatus, DeviceStatus], Move] = {
                                      when="the order's receiving is closed without it"),
     (S.MISSING, S.RECEIVED): _move(R.RECEIVING, when="it arrives later"),
     (S.REGISTERED, S.CANCELLED): _move(CUSTOMER, R.ACCOUNT_MANAGER, when="before it is received"),
-    (S.RECEIVED, S.DIAGNOSIS): _move(R.TECHNICIAN, R.SUPERVISOR, when="intake photos complete"),
+    (S.RECEIVED, S.DIAGNOSIS): _move(R.TECHNICIAN, R.SUPERVISOR, when="intake photos complete",
+                                     needs_photos=PhotoStage.INTAKE),
     (S.DIAGNOSIS, S.AWAITING_APPROVAL): _move(R.TECHNICIAN, when="paid repair: quote sent to the approvers"),
     (S.DIAGNOSIS, S.REPAIR): _move(R.TECHNICIAN, when="warranty confirmed, or the company approves automatically"),
     (S.DIAGNOSIS, S.BEYOND_REPAIR): _move(R.TECHNICIAN, when="reason recorded; diagnosis fee", needs_reason=True),
@@ -85,12 +125,14 @@ TRANSITIONS: dict[tuple[DeviceStatus, DeviceStatus], Move] = {
     (S.BEYOND_REPAIR, S.READY_TO_SHIP): _move(R.DISPATCH, SYSTEM, when="returned unrepaired"),
     (S.NO_FAULT_FOUND, S.READY_TO_SHIP): _move(R.DISPATCH, SYSTEM, when="returned unrepaired"),
     (S.DECLINED, S.READY_TO_SHIP): _move(R.DISPATCH, SYSTEM, when="returned unrepaired"),
-    (S.READY_TO_SHIP, S.SHIPPED): _move(R.DISPATCH, when="courier pick-up scanned; tracking e-mail"),
+    (S.READY_TO_SHIP, S.SHIPPED): _move(R.DISPATCH, when="courier pick-up scanned; dispatch photos complete",
+                                        needs_photos=PhotoStage.DISPATCH),
     (S.SHIPPED, S.DELIVERED): _move(CUSTOMER, SYSTEM, when="customer confirms, or automatically after N days"),
 }
 
-#: Who may register a device into the life cycle (submitting an order).
-ENTRY = frozenset({CUSTOMER, R.ACCOUNT_MANAGER, R.CUSTOMER_CARE})
+#: Who may register a device into the life cycle: submitting an order, or receiving finding a
+#: device in the parcel that the order does not list.
+ENTRY = frozenset({CUSTOMER, R.ACCOUNT_MANAGER, R.CUSTOMER_CARE, R.RECEIVING})
 
 
 class IllegalMove(DomainError):
@@ -138,7 +180,18 @@ def refusal(device: Device, to: DeviceStatus, user: User | None, note: str = "")
         return str(_l("Write the reason."))
     if rule.not_by_repairer and user is not None and _last_repairer_id(device) == user.id:
         return str(_l("The quality check must be done by someone other than the repairer."))
+    if rule.needs_photos:
+        from portal import photos  # photos knows the booth's files; the life cycle only counts them
+
+        taken, needed = photos.count(device, rule.needs_photos), photos.needed()
+        if taken < needed:
+            message = (_l("Take the intake photos first: %(taken)d of %(needed)d taken at the photo booth.",
+                          taken=taken, needed=needed) if rule.needs_photos == PhotoStage.INTAKE else
+                       _l("Take the dispatch photos first: %(taken)d of %(needed)d taken at the photo booth.",
+                          taken=taken, needed=needed))
+            return str(message)
     return None
+
 
 
 def can_move(device: Device, to: DeviceStatus, user: User | None) -> bool:
@@ -190,7 +243,7 @@ def move(device: Device, to: DeviceStatus, *, actor: User | None, station: str =
         who = latest.actor.name if latest and latest.actor else str(_l("the system"))
         raise ConcurrentMove(str(_l("Already moved to “%(to)s” by %(who)s at %(at)s.",
                                     to=title(latest.to_status) if latest else "", who=who,
-                                    at=latest.at.strftime("%H:%M") if latest else "")))
+                                    at=format_time(latest.at, "short") if latest else "")))
     device.status = to
     device.status_changed_at = now
     return _record(device, frm, to, actor=actor, station=station, note=note, on_behalf_of=on_behalf_of)

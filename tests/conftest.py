@@ -11,7 +11,7 @@ import threading
 
 import pytest
 from aiosmtpd.controller import Controller
-from flask import g
+from flask import g, has_app_context
 from flask.testing import FlaskClient
 from sqlalchemy import text
 
@@ -97,7 +97,7 @@ class RequestClient(FlaskClient):
     """
 
     def open(self, *args, **kwargs):
-        for name in list(g):
+        for name in list(g) if has_app_context() else ():
             g.pop(name)
         return super().open(*args, **kwargs)
 
@@ -127,7 +127,7 @@ def app(tmp_path, smtp_server, db_backend):
         _reset_postgresql(url)
     else:
         url = f"sqlite:///{tmp_path / 'portal.sqlite3'}"
-    app = create_app(settings_for_tests(url, smtp_server.port))
+    app = create_app(settings_for_tests(url, smtp_server.port, STORAGE_DIR=str(tmp_path / "files")))
     app.instance_path = str(tmp_path)
     app.test_client_class = RequestClient
     with app.app_context():

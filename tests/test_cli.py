@@ -92,3 +92,25 @@ def test_demo_load_twice_creates_the_data_once_and_prints_every_login(runner, cl
         client.post("/logout")
         response = client.post("/login", data={"email": email, "password": DEMO_PASSWORD})
         assert response.status_code == 302, email
+
+
+def test_the_demo_shows_every_station_of_the_depot(runner, client):
+    from portal.models import Device, DeviceStatus, Order, Parcel, ParcelState, Photo
+
+    assert runner.invoke(args=["demo", "load"]).exit_code == 0
+    statuses = set(db.session.scalars(select(Device.status)))
+    assert {DeviceStatus.REGISTERED, DeviceStatus.RECEIVED, DeviceStatus.MISSING, DeviceStatus.DIAGNOSIS,
+            DeviceStatus.READY_TO_SHIP, DeviceStatus.SHIPPED, DeviceStatus.DELIVERED} <= statuses
+    assert count(Photo) >= 15
+    parcels = db.session.scalars(select(Parcel)).all()
+    assert {p.state for p in parcels} == {ParcelState.PACKING, ParcelState.PICKED_UP, ParcelState.DELIVERED}
+    assert all(p.tracking_number for p in parcels if p.state != ParcelState.PACKING)
+    assert db.session.scalar(select(Device).where(Device.repeat_of_id.is_not(None))) is not None
+    assert db.session.scalar(select(Device).where(Device.added_at_receiving.is_(True))) is not None
+    assert db.session.scalar(select(Order).where(Order.receiving_closed_at.is_not(None))) is not None
+    # the customer sees the photos of her shipped device
+    shipped = db.session.scalar(select(Device).where(Device.status == DeviceStatus.SHIPPED))
+    response = client.post("/login", data={"email": "olga@nordlog.example", "password": DEMO_PASSWORD})
+    assert response.status_code == 302
+    page = client.get(f"/devices/{shipped.id}").get_data(as_text=True)
+    assert "Intake photos" in page and "Dispatch photos" in page and "Track the parcel" in page

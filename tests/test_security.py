@@ -12,7 +12,7 @@ from werkzeug.routing import AnyConverter, IntegerConverter
 
 from portal import create_app, orders
 from portal.extensions import db
-from portal.models import RIGHTS, ImportBatch, InvoiceProfile, ReturnAddress, Role, User
+from portal.models import RIGHTS, ImportBatch, InvoiceProfile, Parcel, Photo, PhotoStage, ReturnAddress, Role, User
 from tests.conftest import PASSWORD
 
 CSRF_TOKEN = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')
@@ -60,7 +60,7 @@ def methods_of(rule) -> list[str]:
 # -- (a) customer data is scoped to the user's company -----------------------------------------
 
 @pytest.fixture
-def company_a(make_company, make_user):
+def company_a(make_company, make_user, make_order):
     """A company with one object of every kind a customer URL can name."""
     admin = make_company(legal_name="Alpha Sp. z o.o.")
     company = admin.company
@@ -75,9 +75,18 @@ def company_a(make_company, make_user):
                         content=b"", columns=[{"letter": "A", "header": "Serial", "field": "serial_number"}],
                         rows=[{"row": 2, "values": {"serial_number": "A1"}, "problems": [], "dropped": False}])
     db.session.add(batch)
+    parcel = Parcel(company=company, return_address=address, station="Dispatch 1")
+    db.session.add(parcel)
+    db.session.flush()
+    parcel.code = f"PK{parcel.id:07d}"
+    device = make_order(colleague, devices=1).devices[0]
+    photo = Photo(device_id=device.id, company_id=company.id, stage=PhotoStage.INTAKE, storage_key="t/a.jpg",
+                  thumbnail_key="t/a.thumb.jpg", content_type="image/jpeg", width=1, height=1, size_bytes=1)
+    db.session.add(photo)
     db.session.commit()
     return {"user_id": colleague.id, "profile_id": profile.id, "address_id": address.id, "order_id": order.id,
-            "batch_id": batch.id, "row": 2}
+            "batch_id": batch.id, "row": 2, "parcel_id": parcel.id,
+            "photo_id": photo.id, "device_id": device.id}
 
 
 def test_every_customer_url_with_an_id_of_another_company_is_404(app, client, company_a, make_company, login):

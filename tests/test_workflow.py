@@ -38,8 +38,8 @@ def path_to(target):
 
 
 @pytest.fixture
-def world(make_company, make_user, make_order, make_staff):
-    """Someone of every kind, a technician who repairs, and an order of four devices."""
+def world(make_company, make_user, make_order, make_staff, take_photos):
+    """Someone of every kind, a technician who repairs, and an order of four photographed devices."""
     owner = make_company()
     people = {role: make_staff(role) for role in Role}
     people.update(owner=owner, editor=make_user(owner.company, rights=("can_edit_all_orders",)),
@@ -47,6 +47,10 @@ def world(make_company, make_user, make_order, make_staff):
                   outsider=make_company(), system=None)
     repairer = make_staff(Role.TECHNICIAN, name="Repairer")
     order = make_order(owner, devices=4)
+    for device in order.devices:
+        take_photos(device, "intake")
+        take_photos(device, "dispatch")
+    db.session.commit()
     return people, repairer, order.devices
 
 
@@ -109,6 +113,26 @@ def test_a_reason_is_required_where_the_table_says_so(world):
         workflow.move(device, S.BEYOND_REPAIR, actor=people[Role.TECHNICIAN], note="  ")
 
 
+@pytest.mark.parametrize("stage, frm, to, who", [
+    ("intake", S.RECEIVED, S.DIAGNOSIS, Role.TECHNICIAN),
+    ("dispatch", S.READY_TO_SHIP, S.SHIPPED, Role.DISPATCH),
+])
+def test_a_device_moves_on_only_with_its_photos_of_the_stage(make_company, make_order, make_staff, take_photos,
+                                                             stage, frm, to, who):
+    people = {role: make_staff(role) for role in Role}
+    people.update(owner=make_company(), system=None)
+    device = make_order(people["owner"], devices=1).devices[0]
+    take_photos(device, "intake" if stage == "dispatch" else "dispatch")  # the other stage's photos don't count
+    walk(device, frm, people, repairer=make_staff(Role.TECHNICIAN))
+    take_photos(device, stage, count=2)
+    with pytest.raises(DomainError, match=f"Take the {stage} photos first: 2 of 3"):
+        workflow.move(device, to, actor=people[who])
+    assert not workflow.can_move(device, to, people[who])
+    take_photos(device, stage, count=1)
+    workflow.move(device, to, actor=people[who])
+    assert device.status == to
+
+
 def test_the_repairer_cannot_pass_their_own_quality_check(world, make_staff):
     people, _repairer, (device, *_) = world
     both = make_staff(Role.TECHNICIAN, Role.TESTER, name="Does both")
@@ -143,3 +167,19 @@ def test_only_the_workflow_writes_a_device_status():
             if re.search(r"\b(device|d)\.status\s*=[^=]", line):
                 offenders.append(f"{path}:{number}")
     assert offenders == []
+
+
+def test_a_device_path_shows_where_it_went_then_what_is_ahead(world):
+    people, repairer, (device, *_) = world
+    assert workflow.path_of(device) == list(workflow.USUAL_PATH)
+    walk(device, S.QUALITY_CHECK, people, repairer)
+    workflow.move(device, S.REPAIR, actor=people[Role.TESTER], note="Still no charging")
+    # warranty: straight from diagnosis to repair; then folded back, so the quality check is ahead again
+    assert workflow.path_of(device) == [S.REGISTERED, S.RECEIVED, S.DIAGNOSIS, S.REPAIR, S.QUALITY_CHECK,
+                                        S.READY_TO_SHIP, S.SHIPPED, S.DELIVERED]
+
+    other = world[2][1]
+    walk(other, S.DIAGNOSIS, people, repairer)
+    workflow.move(other, S.BEYOND_REPAIR, actor=people[Role.TECHNICIAN], note="Board burnt")
+    assert workflow.path_of(other) == [S.REGISTERED, S.RECEIVED, S.DIAGNOSIS, S.BEYOND_REPAIR,
+                                       S.READY_TO_SHIP, S.SHIPPED, S.DELIVERED]

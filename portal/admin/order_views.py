@@ -8,14 +8,24 @@ from flask_login import current_user
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
-from portal import accounts, orders, workflow
+from portal import accounts, orders, receiving, workflow
 from portal.admin import bp
 from portal.admin.forms import STATION_KINDS, CategoryForm, CheckForm, OnBehalfForm, StationForm
 from portal.customer.forms import ConfirmForm
 from portal.errors import DomainError
 from portal.extensions import db
 from portal.forms import options, refuse
-from portal.models import Company, DeviceCategory, Order, OrderState, RequestType, Role, Station, StationKind
+from portal.models import (
+    Company,
+    DeviceCategory,
+    DeviceStatus,
+    Order,
+    OrderState,
+    RequestType,
+    Role,
+    Station,
+    StationKind,
+)
 from portal.order_form import autosave, order_form_page
 
 ORDER_DESK = (Role.ACCOUNT_MANAGER, Role.CUSTOMER_CARE)
@@ -64,7 +74,29 @@ def check_order(order_id):
             flash(message, "success")
             return redirect(url_for("admin.new_orders"))
     return render_template("admin/check_order.html", order=order, form=form, titles=workflow.STATUS_TITLES,
-                           request_types=list(RequestType))
+                           request_types=list(RequestType), close_form=ConfirmForm(),
+                           may_close=current_user.has_role(Role.ACCOUNT_MANAGER, Role.ADMIN)
+                           and order.receiving_closed_at is None and order.state != OrderState.CANCELLED
+                           and any(d.status == DeviceStatus.REGISTERED for d in order.devices))
+
+
+@bp.route("/orders/<int:order_id>/close-receiving", methods=["POST"])
+def close_receiving(order_id):
+    """The account manager decides the rest is not coming: it becomes missing, the customer is told."""
+    if not current_user.has_role(Role.ACCOUNT_MANAGER, Role.ADMIN):
+        abort(403)
+    order = db.get_or_404(Order, order_id)
+    if not ConfirmForm().validate_on_submit():
+        abort(400)
+    try:
+        missing = receiving.close_receiving(order, actor=current_user)
+    except DomainError as error:
+        refuse(None, error)
+    else:
+        db.session.commit()
+        flash(_("Receiving of order %(number)s is closed; %(count)d devices are missing. The customer is told.",
+                number=order.number, count=len(missing)), "success")
+    return redirect(url_for("admin.check_order", order_id=order.id))
 
 
 @bp.route("/orders/on-behalf", methods=["GET", "POST"])

@@ -10,13 +10,13 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy.orm import selectinload
 
-from portal import documents, orders, spreadsheets, workflow
+from portal import documents, orders, photos, spreadsheets, workflow
 from portal.customer import bp
 from portal.customer.forms import ConfirmForm, ParcelForm
 from portal.errors import DomainError
 from portal.extensions import db
 from portal.forms import refuse
-from portal.models import DeviceStatus, Order, OrderState
+from portal.models import Device, DeviceStatus, Order, OrderState
 from portal.order_form import autosave, order_form_page
 
 PAGE_SIZE = 25
@@ -106,7 +106,21 @@ def order(order_id):
     return render_template("customer/order.html", order=order, action_form=ConfirmForm(),
                            parcel_form=ParcelForm(obj=order), titles=workflow.STATUS_TITLES,
                            may_edit=orders.may_edit(current_user, order),
-                           before_receipt=orders.is_before_receipt(order))
+                           before_receipt=orders.is_before_receipt(order),
+                           path=workflow.USUAL_PATH, place=workflow.place_on_path,
+                           progress=orders.overall_progress(order))
+
+
+@bp.route("/devices/<int:device_id>")
+def device(device_id):
+    """One device's page: its status bar with the time of each stage, and its photos."""
+    device = db.session.get(Device, device_id)
+    if device is None or not orders.may_see(current_user, device.order):
+        abort(404)
+    return render_template("customer/device.html", device=device, titles=workflow.STATUS_TITLES,
+                           path=workflow.path_of(device), usual=workflow.USUAL_PATH,
+                           times=workflow.stage_times(device), action_form=ConfirmForm(),
+                           photos=photos.photos_of(device))
 
 
 @bp.route("/orders/<int:order_id>/<any(cancel, delete):action>", methods=["POST"])

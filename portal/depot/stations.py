@@ -2,17 +2,20 @@
 
 from __future__ import annotations
 
-from flask import abort, current_app, flash, redirect, render_template, request, session, url_for
+from flask import Response, abort, current_app, flash, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from itsdangerous import BadSignature, URLSafeSerializer
 from sqlalchemy import select
 
-from portal import receiving, workflow
+from portal import documents, receiving, workflow
 from portal.customer.forms import ConfirmForm
 from portal.depot import bp
+from portal.depot.forms import UnlistedDeviceForm
+from portal.errors import DomainError
 from portal.extensions import db
-from portal.models import Order, Role, Station, StationKind
+from portal.forms import refuse
+from portal.models import Device, Order, Role, Station, StationKind
 
 STATION_COOKIE = "portal_station"
 ONE_YEAR = 365 * 24 * 3600
@@ -84,8 +87,7 @@ def receiving_station():
         session.pop("receiving_order_id", None)
         session.pop("receiving_box", None)
         return redirect(url_for("depot.receiving"))
-    current = db.session.get(Order, session.get("receiving_order_id") or 0)
-    box = session.get("receiving_box")
+    current, box = _open_receiving_order()
     result = None
     form = ConfirmForm()
     if request.method == "POST" and form.validate_on_submit():
@@ -107,8 +109,79 @@ def receiving_station():
         db.session.commit()
     elif request.method == "POST":
         abort(400)
-    counts = receiving.progress(current, box) if current else None
-    return render_template("depot/receiving.html", station=station, order=current, box=box, result=result,
-                           counts=counts, form=form, titles=workflow.STATUS_TITLES), \
-        (422 if result and result.level == "error" else 200)
+    added = db.session.get(Device, request.args.get("added", 0, type=int)) if request.method == "GET" else None
+    return _receiving_page(station, current, box, form, result=result, added=added)
+
+
+def _receiving_page(station, order, box, form, *, result=None, unlisted_form=None, added=None):
+    counts = receiving.progress(order, box) if order else None
+    if unlisted_form is None:
+        unlisted_form = UnlistedDeviceForm(formdata=None)
+    if order is not None:
+        unlisted_form.box.choices = receiving.box_choices(order, box)
+    failed = (result is not None and result.level == "error") or bool(unlisted_form.errors)
+    return render_template("depot/receiving.html", station=station, order=order, box=box, result=result,
+                           counts=counts, form=form, unlisted_form=unlisted_form, added=added,
+                           missing_boxes=receiving.boxes_not_in(order) if order else [],
+                           titles=workflow.STATUS_TITLES), 422 if failed else 200
+
+
+def _open_receiving_order() -> tuple[Order | None, int | None]:
+    return db.session.get(Order, session.get("receiving_order_id") or 0), session.get("receiving_box")
+
+
+@bp.route("/receiving/unlisted", methods=["POST"])
+def receiving_unlisted():
+    """A device in the parcel that the order does not list: add it, and print its tag at once."""
+    station = station_required(StationKind.RECEIVING, Role.RECEIVING, Role.SUPERVISOR)
+    order, box = _open_receiving_order()
+    if order is None:
+        flash(_("Scan the order's logistics document or box label first."), "error")
+        return redirect(url_for("depot.receiving"))
+    form = UnlistedDeviceForm()
+    form.box.choices = receiving.box_choices(order, box)
+    if form.validate_on_submit():
+        try:
+            device = receiving.add_unlisted_device(
+                order, serial=form.serial.data, manufacturer=form.manufacturer.data or "",
+                model=form.model.data or "", note=form.note.data or "",
+                box=int(form.box.data) if form.box.data else None, actor=current_user, station=station)
+        except DomainError as error:
+            refuse(form, error)
+        else:
+            db.session.commit()
+            flash(_("Added %(tag)s (S/N %(serial)s) to order %(number)s and received it; the account manager is "
+                    "told. Stick its tag on the device.", tag=device.tag_code, serial=device.serial_number,
+                    number=order.number), "success")
+            return redirect(url_for("depot.receiving", added=device.id))
+    return _receiving_page(station, order, box, ConfirmForm(), unlisted_form=form)
+
+
+@bp.route("/receiving/devices/<int:device_id>/tag.pdf")
+def receiving_device_tag(device_id):
+    """One device's tag, laid out for this station's label printer."""
+    station = station_required(StationKind.RECEIVING, Role.RECEIVING, Role.SUPERVISOR)
+    device = db.get_or_404(Device, device_id)
+    pdf = documents.device_tags_pdf(device.order, station.label_printer, only=[device])
+    return Response(pdf, mimetype="application/pdf",
+                    headers={"Content-Disposition": f'inline; filename="{device.tag_code}.pdf"'})
+
+
+@bp.route("/receiving/close", methods=["POST"])
+def receiving_close():
+    station = station_required(StationKind.RECEIVING, Role.RECEIVING, Role.SUPERVISOR)
+    order, _box = _open_receiving_order()
+    if order is None or not ConfirmForm().validate_on_submit():
+        abort(400)
+    try:
+        missing = receiving.close_receiving(order, actor=current_user, station=station)
+    except DomainError as error:
+        flash(error.message, "error")
+        return redirect(url_for("depot.receiving"))
+    db.session.commit()
+    session.pop("receiving_order_id", None)
+    session.pop("receiving_box", None)
+    flash(_("Receiving of order %(number)s is closed; %(count)d devices are missing. The customer and the account "
+            "manager are told.", number=order.number, count=len(missing)), "success")
+    return redirect(url_for("depot.receiving"))
 

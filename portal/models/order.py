@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 from enum import StrEnum
+from typing import TYPE_CHECKING
 
 from sqlalchemy import JSON, ForeignKey, Index, LargeBinary, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -12,6 +13,9 @@ from portal.dbbase import str_enum, utcnow
 from portal.extensions import db
 from portal.models.company import Company, ReturnAddress
 from portal.models.user import User
+
+if TYPE_CHECKING:
+    from portal.models.parcel import Parcel
 
 
 class DeviceStatus(StrEnum):
@@ -73,6 +77,7 @@ class Order(db.Model):
         Index("ix_orders_owner_created", "owner_id", "created_at", "id"),
         # po_reference first: without statistics SQLite would otherwise pick it for plain company lists
         Index("ix_orders_po_reference", "po_reference", "company_id"),
+        Index("ix_orders_inbound_tracking", "inbound_tracking"),  # staff search by the customer's tracking
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -121,6 +126,9 @@ class Device(db.Model):
         Index("ix_devices_company_serial_status", "company_id", "serial_number", "status", "order_id"),
         Index("ix_devices_company_asset_tag", "company_id", "asset_tag"),
         Index("ix_devices_company_model", "company_id", "model"),
+        # staff search across all companies by the code on the device
+        Index("ix_devices_serial_number", "serial_number"),
+        Index("ix_devices_asset_tag", "asset_tag"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -155,6 +163,7 @@ class Device(db.Model):
     order: Mapped[Order] = relationship(back_populates="devices")
     category: Mapped[DeviceCategory | None] = relationship()
     repeat_of: Mapped[Device | None] = relationship(remote_side="Device.id")
+    parcel: Mapped[Parcel | None] = relationship(foreign_keys=[parcel_id], back_populates="devices")
     transitions: Mapped[list[Transition]] = relationship(
         back_populates="device", order_by="Transition.id", cascade="all, delete-orphan"
     )

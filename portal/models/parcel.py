@@ -57,4 +57,5 @@ class Parcel(db.Model):
     return_address: Mapped[ReturnAddress | None] = relationship()
     created_by: Mapped[User | None] = relationship(foreign_keys=[created_by_id])
     picked_up_by: Mapped[User | None] = relationship(foreign_keys=[picked_up_by_id])
-    devices: Mapped[list[Device]] = relationship(order_by="Device.id", foreign_keys="Device.parcel_id")
+    devices: Mapped[list[Device]] = relationship(order_by="Device.id", foreign_keys="Device.parcel_id",
+                                                 back_populates="parcel")

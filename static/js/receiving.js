@@ -19,3 +19,11 @@ if (station) {
     },
   });
 }
+
+// A device just added at receiving: its tag label opens once for the station's printer (the link
+// stays, should the browser block the new tab).
+const printLink = document.querySelector("[data-open-once]");
+if (printLink && !sessionStorage.getItem(printLink.dataset.openOnce)) {
+  sessionStorage.setItem(printLink.dataset.openOnce, "1");
+  window.open(printLink.href, "_blank");
+}

@@ -63,3 +63,54 @@ def test_the_page_script_gets_the_scan_result_as_data(client, login, make_staff,
                         "expected": 2, "device": {"tag": tag, "status": "Received"}}
     wrong = client.post("/depot/receiving", data={"code": "nonsense"}, headers=fetch).json
     assert wrong["level"] == "error" and wrong["reload"] is False and wrong["received"] == 1
+
+
+def test_a_device_not_on_the_order_is_added_at_the_station_and_its_tag_printed(client, login, make_staff,
+                                                                                 make_company, make_order, tmp_path):
+    from tests.barcodes import decode_barcodes
+
+    order = make_order(make_company(), devices=1)
+    login(make_staff(Role.RECEIVING))
+    set_station(client)
+    client.post("/depot/receiving", data={"code": order.number})
+    refused = client.post("/depot/receiving/unlisted", data={"serial": "", "model": "TC21"})
+    page = refused.get_data(as_text=True)
+    assert refused.status_code == 422 and "Fill in this field" in page and 'value="TC21"' in page
+    response = client.post("/depot/receiving/unlisted", data={"serial": "FOUND-7", "model": "TC21"})
+    assert response.status_code == 302, response.get_data(as_text=True)[:6000]
+    db.session.refresh(order)
+    device = next(d for d in order.devices if d.serial_number == "FOUND-7")
+    page = client.get(response.headers["Location"]).get_data(as_text=True)
+    assert f"Added {device.tag_code}" in page and "Not on the order" in page
+    assert f"/depot/receiving/devices/{device.id}/tag.pdf" in page
+    label = client.get(f"/depot/receiving/devices/{device.id}/tag.pdf")
+    assert label.mimetype == "application/pdf"
+    assert device.tag_code in decode_barcodes(label.data, tmp_path / "label")
+
+
+def test_closing_receiving_at_the_station(client, login, make_staff, make_company, make_order):
+    order = make_order(make_company(), devices=2)
+    login(make_staff(Role.RECEIVING))
+    set_station(client)
+    client.post("/depot/receiving", data={"code": order.number})
+    page = client.get("/depot/receiving").get_data(as_text=True)
+    assert "Not arrived yet: box 1" in page  # nothing received: only the account manager may close
+    assert "Only the account manager" in client.post("/depot/receiving/close", follow_redirects=True).get_data(
+        as_text=True)
+    client.post("/depot/receiving", data={"code": order.devices[0].tag_code})
+    page = client.post("/depot/receiving/close", follow_redirects=True).get_data(as_text=True)
+    assert f"Receiving of order {order.number} is closed; 1 devices are missing" in page
+    db.session.refresh(order.devices[1])
+    assert order.devices[1].status == DeviceStatus.MISSING
+
+
+def test_the_account_manager_closes_receiving_from_the_order_page(client, login, make_staff, make_company,
+                                                                 make_order):
+    order = make_order(make_company(), devices=2)
+    manager = make_staff(Role.ACCOUNT_MANAGER)
+    login(manager)
+    assert "Close receiving" in client.get(f"/admin/orders/{order.id}").get_data(as_text=True)
+    page = client.post(f"/admin/orders/{order.id}/close-receiving", follow_redirects=True).get_data(as_text=True)
+    assert "2 devices are missing" in page and "Receiving closed" in page
+    login(make_staff(Role.CUSTOMER_CARE))
+    assert client.post(f"/admin/orders/{order.id}/close-receiving").status_code == 403

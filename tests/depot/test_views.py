@@ -30,3 +30,25 @@ def test_an_anonymous_visitor_is_sent_to_log_in(client):
     assert response.status_code == 302
     assert urlsplit(response.location).path == "/login"
     assert "next=%2Fdepot%2F" in response.location
+
+
+def test_the_search_box_is_on_staff_pages_and_a_single_hit_opens_it(client, make_staff, login, make_company,
+                                                                     make_order):
+    order = make_order(make_company(legal_name="Acme Terminals"), devices=2)
+    login(make_staff(Role.TECHNICIAN))
+    assert 'role="search"' in client.get("/depot/").get_data(as_text=True)
+    response = client.get("/depot/search", query_string={"q": order.devices[1].tag_code})
+    assert response.status_code == 302
+    assert urlsplit(response.headers["Location"]).path == f"/depot/devices/{order.devices[1].id}"
+    page = client.get(response.headers["Location"]).get_data(as_text=True)
+    assert order.devices[1].serial_number in page and "Registered" in page and order.number in page
+    many = client.get("/depot/search", query_string={"q": "Zebra"}).get_data(as_text=True)
+    assert "Nothing found" in many
+    listed = client.get("/depot/search", query_string={"q": "acme"})
+    assert listed.status_code == 302 and "/admin/companies/" in listed.headers["Location"]
+
+
+def test_customers_have_no_search_box_and_no_staff_search(client, make_company, login):
+    login(make_company())
+    assert 'role="search"' not in client.get("/home").get_data(as_text=True)
+    assert client.get("/depot/search?q=x").status_code == 403

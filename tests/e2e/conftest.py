@@ -38,7 +38,8 @@ class LiveServer:
 def live_server(tmp_path, smtp_server):
     # Real CSRF in the browser, as in production.
     app = create_app(settings_for_tests(f"sqlite:///{tmp_path / 'portal.sqlite3'}", smtp_server.port,
-                                 SECRET_KEY="e2e-secret", WTF_CSRF_ENABLED=True))
+                                 SECRET_KEY="e2e-secret", WTF_CSRF_ENABLED=True,
+                                 STORAGE_DIR=str(tmp_path / "files")))
     app.instance_path = str(tmp_path)
     with app.app_context():
         db.create_all()

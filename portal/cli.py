@@ -40,7 +40,7 @@ def run_jobs() -> dict[str, int]:
     delivered = dispatch.deliver_overdue()
     db.session.commit()
     return {"parcel reminders": reminders, "parcels delivered": delivered,
-            "mail": sum(outbox.send_queued().values())}
+            "mail written": outbox.compose_deferred(), "mail": sum(outbox.send_queued().values())}
 
 
 @jobs_cli.command("run")

@@ -79,13 +79,62 @@ def _fit(text: str, font: str, size: float, width: float, lines: int = 1) -> lis
 
 
 class _Pages:
-    """A canvas with a running footer: document name and page n of N."""
+    """A canvas and what the depot's A4 lists share: a big code top right, blocks of facts, a
+    table header and a running footer with page n of N (the logistics document, the packing list)."""
 
-    def __init__(self, buffer, title: str, pagesize=A4):
+    def __init__(self, buffer, title: str, pagesize=A4, margin: float = 15 * mm):
         self.canvas = Canvas(buffer, pagesize=pagesize, pageCompression=1)
         self.canvas.setTitle(title)
         self.canvas.setAuthor("Depot repair portal")
         self.width, self.height = pagesize
+        self.margin = margin
+
+    @staticmethod
+    def count(rows: int, first_rows: int, other_rows: int) -> int:
+        """Pages a list of rows takes when the first page holds fewer of them."""
+        return 1 + -(-max(0, rows - first_rows) // other_rows)
+
+    def code_top_right(self, code: str, top: float) -> None:
+        """The document's own barcode, large, with its text below, for the scanner at the depot."""
+        c = self.canvas
+        barcode = _barcode(code, 16 * mm, module=1.2)
+        barcode.drawOn(c, self.width - self.margin - barcode.width, top - 20 * mm)
+        c.setFont(FONT_BOLD, 12)
+        c.drawRightString(self.width - self.margin - 10 * 1.2, top - 25 * mm, code)
+
+    def blocks(self, blocks: list[tuple[str, list[str]]], top: float, max_lines: int) -> None:
+        """Three columns of facts, each under its heading; long lines are cut to the column."""
+        c = self.canvas
+        block_width = (self.width - 2 * self.margin) / 3
+        for i, (heading, lines) in enumerate(blocks):
+            x = self.margin + i * block_width
+            c.setFont(FONT_BOLD, 9)
+            c.drawString(x, top, heading)
+            c.setFont(FONT, 8.5)
+            for j, line in enumerate(lines[:max_lines]):
+                c.drawString(x, top - 5 * mm - j * 4 * mm, _fit(line, FONT, 8.5, block_width - 4 * mm)[0])
+
+    def table_header(self, y: float, columns: list[tuple[float, str]]) -> float:
+        c = self.canvas
+        c.setFont(FONT_BOLD, 8)
+        for x, label in columns:
+            c.drawString(self.margin + x, y, label)
+        c.setLineWidth(0.5)
+        c.line(self.margin, y - 2, self.width - self.margin, y - 2)
+        return y - 4
+
+    def row_rule(self, y: float) -> None:
+        c = self.canvas
+        c.setLineWidth(0.25)
+        c.setStrokeGray(0.7)
+        c.line(self.margin, y, self.width - self.margin, y)
+        c.setStrokeGray(0)
+
+    def footer(self, left: str, page_label: str) -> None:
+        c = self.canvas
+        c.setFont(FONT, 8)
+        c.drawString(self.margin, 8 * mm, left)
+        c.drawRightString(self.width - self.margin, 8 * mm, page_label)
 
 
 def build_logistics_pdf(doc: LogisticsDocument) -> bytes:
@@ -98,25 +147,15 @@ def build_logistics_pdf(doc: LogisticsDocument) -> bytes:
     row_height = 15 * mm
     first_rows = int((height - 2 * margin - 80 * mm) // row_height)
     other_rows = int((height - 2 * margin - 22 * mm) // row_height)
-    remaining = max(0, len(doc.devices) - first_rows)
-    list_pages = 1 + -(-remaining // other_rows)
-    box_pages = len(doc.boxes)
-    total_pages = list_pages + box_pages
+    total_pages = pages.count(len(doc.devices), first_rows, other_rows) + len(doc.boxes)
     page_number = 0
 
     def footer():
-        c.setFont(FONT, 8)
-        c.drawString(margin, 8 * mm, f"{doc.order_number} · {t['logistics']}")
-        c.drawRightString(width - margin, 8 * mm, t["page"].format(page=page_number, pages=total_pages))
+        pages.footer(f"{doc.order_number} · {t['logistics']}", t["page"].format(page=page_number, pages=total_pages))
 
     def table_header(y):
-        c.setFont(FONT_BOLD, 8)
-        columns = [(0, t["tag"]), (62 * mm, t["device"]), (120 * mm, t["serial"]), (165 * mm, t["box"])]
-        for x, label in columns:
-            c.drawString(margin + x, y, label)
-        c.setLineWidth(0.5)
-        c.line(margin, y - 2, width - margin, y - 2)
-        return y - 4
+        return pages.table_header(y, [(0, t["tag"]), (62 * mm, t["device"]), (120 * mm, t["serial"]),
+                                      (165 * mm, t["box"])])
 
     def device_row(device: DeviceLine, y):
         top = y
@@ -138,10 +177,7 @@ def build_logistics_pdf(doc: LogisticsDocument) -> bytes:
                          _fit(f"{t['asset']}: {device.asset_tag}", FONT, 7, 43 * mm)[0])
         c.setFont(FONT, 8)
         c.drawString(margin + 165 * mm, top - 4 * mm, str(device.box_number or "–"))
-        c.setLineWidth(0.25)
-        c.setStrokeGray(0.7)
-        c.line(margin, top - row_height + 1.5 * mm, width - margin, top - row_height + 1.5 * mm)
-        c.setStrokeGray(0)
+        pages.row_rule(top - row_height + 1.5 * mm)
 
     # Page 1: who, where to, the order barcode; then the device list.
     page_number = 1
@@ -151,25 +187,14 @@ def build_logistics_pdf(doc: LogisticsDocument) -> bytes:
     c.setFont(FONT, 9)
     for i, line in enumerate(_fit(t["instructions"], FONT, 9, 112 * mm, lines=2)):
         c.drawString(margin, y - 12 * mm - i * 4 * mm, line)
-    code = _barcode(doc.order_number, 16 * mm, module=1.2)
-    code.drawOn(c, width - margin - code.width, y - 20 * mm)
-    c.setFont(FONT_BOLD, 12)
-    c.drawRightString(width - margin - 10 * 1.2, y - 25 * mm, doc.order_number)
-    blocks = [
+    pages.code_top_right(doc.order_number, y)
+    pages.blocks([
         (t["customer"], [doc.company, *doc.contact]),
         (t["return_to"], doc.return_address),
         (t["order"], [f"{t['po']}: {doc.po_reference or '–'}", f"{t['service']}: {doc.service_level}",
                       f"{t['created']}: {doc.created}", t["boxes_count"].format(count=len(doc.boxes)),
                       t["devices_count"].format(count=len(doc.devices))]),
-    ]
-    block_width = (width - 2 * margin) / 3
-    for i, (heading, lines) in enumerate(blocks):
-        x = margin + i * block_width
-        c.setFont(FONT_BOLD, 9)
-        c.drawString(x, y - 36 * mm, heading)
-        c.setFont(FONT, 8.5)
-        for j, line in enumerate(lines[:8]):
-            c.drawString(x, y - 41 * mm - j * 4 * mm, _fit(line, FONT, 8.5, block_width - 4 * mm)[0])
+    ], y - 36 * mm, max_lines=8)
     def rows_then_footer(y, start, count):
         for device in doc.devices[start:start + count]:
             device_row(device, y)

@@ -5,6 +5,7 @@ back-off. On PostgreSQL several workers may run at once: each claims its rows
 with SKIP LOCKED, so no message goes out twice.
 """
 
+from collections.abc import Callable
 from datetime import timedelta
 
 from flask import current_app, render_template, url_for
@@ -14,7 +15,10 @@ from sqlalchemy import select
 
 from portal.dbbase import utcnow
 from portal.extensions import db, mail
-from portal.models import MailStatus, OutboxAttachment, OutboxMessage
+from portal.models import DeferredMail, MailStatus, OutboxAttachment, OutboxMessage
+
+#: kind -> the function that writes a deferred mail from its payload (registered by the domain modules)
+COMPOSERS: dict[str, Callable[..., None]] = {}
 
 
 def external_url(endpoint: str, **values) -> str:
@@ -57,6 +61,34 @@ def queue_mail(
     db.session.add(message)
     db.session.flush()
     return message
+
+
+def composer(kind: str):
+    """Register the function that turns a deferred note of this kind into queued mail."""
+    def register(function):
+        COMPOSERS[kind] = function
+        return function
+    return register
+
+
+def defer(kind: str, **payload) -> None:
+    """Note mail to write later (ids and flags only, as JSON): one cheap insert, no rendering."""
+    if kind not in COMPOSERS:
+        raise KeyError(f"no composer for deferred mail {kind!r}")
+    db.session.add(DeferredMail(kind=kind, payload=payload))
+
+
+def compose_deferred(limit: int = 500) -> int:
+    """Write the noted mail into the outbox; each note once, also with several workers."""
+    notes = db.session.scalars(
+        select(DeferredMail).where(DeferredMail.composed_at.is_(None)).order_by(DeferredMail.id)
+        .limit(limit).with_for_update(skip_locked=True)
+    ).all()
+    for note in notes:
+        COMPOSERS[note.kind](**note.payload)
+        note.composed_at = utcnow()
+    db.session.commit()
+    return len(notes)
 
 
 def send_queued(limit: int = 200) -> dict[str, int]:

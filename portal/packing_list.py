@@ -54,21 +54,15 @@ def build_packing_list_pdf(doc: PackingList) -> bytes:
     width, height = pages.width, pages.height
     first_rows = int((height - 2 * MARGIN - FIRST_PAGE_TOP) // ROW_HEIGHT)
     other_rows = int((height - 2 * MARGIN - OTHER_PAGE_TOP) // ROW_HEIGHT)
-    total_pages = 1 + -(-max(0, len(doc.devices) - first_rows) // other_rows)
+    total_pages = pages.count(len(doc.devices), first_rows, other_rows)
     page = 1
 
     def footer():
-        c.setFont(FONT, 8)
-        c.drawString(MARGIN, 8 * mm, f"{doc.parcel_code} · {t['title']} · {_fit(doc.company, FONT, 8, 100 * mm)[0]}")
-        c.drawRightString(width - MARGIN, 8 * mm, t["page"].format(page=page, pages=total_pages))
+        pages.footer(f"{doc.parcel_code} · {t['title']} · {_fit(doc.company, FONT, 8, 100 * mm)[0]}",
+                     t["page"].format(page=page, pages=total_pages))
 
     def table_header(y):
-        c.setFont(FONT_BOLD, 8)
-        for key, (x, _width) in COLUMNS.items():
-            c.drawString(MARGIN + x, y, t[key])
-        c.setLineWidth(0.5)
-        c.line(MARGIN, y - 2, width - MARGIN, y - 2)
-        return y - 4
+        return pages.table_header(y, [(x, t[key]) for key, (x, _width) in COLUMNS.items()])
 
     def cell(key, text, y, font=FONT, size=8, lines=1):
         x, column_width = COLUMNS[key]
@@ -86,10 +80,7 @@ def build_packing_list_pdf(doc: PackingList) -> bytes:
             cell("serial", f"{t['asset']}: {device.asset_tag}", top - 8 * mm, size=7)
         cell("order", device.order_number, top - 4 * mm)
         cell("outcome", device.outcome, top - 4 * mm, lines=2)
-        c.setLineWidth(0.25)
-        c.setStrokeGray(0.7)
-        c.line(MARGIN, top - ROW_HEIGHT + 1.5 * mm, width - MARGIN, top - ROW_HEIGHT + 1.5 * mm)
-        c.setStrokeGray(0)
+        pages.row_rule(top - ROW_HEIGHT + 1.5 * mm)
 
     def rows(top, start, count):
         for device in doc.devices[start:start + count]:
@@ -106,26 +97,15 @@ def build_packing_list_pdf(doc: PackingList) -> bytes:
     c.drawString(MARGIN, y - 12 * mm, t["depot"])
     for i, line in enumerate(_fit(t["instructions"], FONT, 9, 105 * mm, lines=2)):
         c.drawString(MARGIN, y - 17 * mm - i * 4 * mm, line)
-    code = _barcode(doc.parcel_code, 16 * mm, module=1.2)
-    code.drawOn(c, width - MARGIN - code.width, y - 20 * mm)
-    c.setFont(FONT_BOLD, 12)
-    c.drawRightString(width - MARGIN - 10 * 1.2, y - 25 * mm, doc.parcel_code)
-
+    pages.code_top_right(doc.parcel_code, y)
     carrier_lines = [doc.carrier, f"{t['tracking']}:", doc.tracking_number] if doc.carrier else [t["no_carrier"]]
     block_width = (width - 2 * MARGIN) / 3
-    blocks = [
+    pages.blocks([
         (t["customer"], [*_fit(doc.company, FONT, 8.5, block_width - 4 * mm, lines=2),
                          t["devices_count"].format(count=len(doc.devices)), f"{t['packed']}: {doc.packed}"]),
         (t["return_to"], doc.return_address),
         (t["carrier"], carrier_lines),
-    ]
-    for i, (heading, lines) in enumerate(blocks):
-        x = MARGIN + i * block_width
-        c.setFont(FONT_BOLD, 9)
-        c.drawString(x, y - 36 * mm, heading)
-        c.setFont(FONT, 8.5)
-        for j, line in enumerate(lines[:6]):
-            c.drawString(x, y - 41 * mm - j * 4 * mm, _fit(line, FONT, 8.5, block_width - 4 * mm)[0])
+    ], y - 36 * mm, max_lines=6)
     if doc.tracking_number:
         c.setFont(FONT_BOLD, 9)
         c.drawString(MARGIN, y - 65 * mm, t["tracking_barcode"])

@@ -15,14 +15,14 @@ from flask import current_app
 from flask_babel import format_time
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from portal import workflow
 from portal.dbbase import utcnow
 from portal.errors import DomainError, NotAllowed
 from portal.extensions import db
 from portal.models import Device, DeviceStatus, Order, OrderState, Role, Station, Transition, User
-from portal.outbox import external_url, queue_mail
+from portal.outbox import composer, defer, external_url, queue_mail
 
 ORDER_CODE = re.compile(r"^(RO\d{7})(?:-B(\d+))?$")
 TAG_CODE = re.compile(r"^D[0-9A-Z]{7}$")
@@ -35,16 +35,11 @@ class Scan:
     order: Order | None = None
     box: int | None = None
     device: Device | None = None
+    #: The order's devices counted by box and status after the scan, for the answer's progress
+    counts: list | None = None
 
 
 NOT_YET_RECEIVED = (DeviceStatus.REGISTERED, DeviceStatus.MISSING)
-
-
-def expected_devices(order: Order, box: int | None = None) -> list[Device]:
-    """The devices the order (or one of its boxes) should hold; a device without a box number
-    may be in any box."""
-    return [d for d in order.devices if d.status != DeviceStatus.CANCELLED
-            and (box is None or order.box_count == 1 or d.box_number in (box, None))]
 
 
 def is_received(device: Device) -> bool:
@@ -52,10 +47,23 @@ def is_received(device: Device) -> bool:
     return device.status not in NOT_YET_RECEIVED
 
 
-def progress(order: Order, box: int | None = None) -> tuple[int, int]:
-    """Devices received and expected, for the order or one of its boxes."""
-    expected = expected_devices(order, box)
-    return sum(is_received(d) for d in expected), len(expected)
+def progress(order: Order, box: int | None = None, counts: list | None = None) -> tuple[int, int]:
+    """Devices received and expected, for the order or one of its boxes (counted by the database:
+    a scan answers without loading the order's devices; `counts` reuses a count just made)."""
+    received = expected = 0
+    for box_number, status, count in counts if counts is not None else _status_counts(order):
+        if status == DeviceStatus.CANCELLED or (
+                box is not None and order.box_count > 1 and box_number not in (box, None)):
+            continue
+        expected += count
+        received += count if status not in NOT_YET_RECEIVED else 0
+    return received, expected
+
+
+def _status_counts(order: Order) -> list[tuple[int | None, DeviceStatus, int]]:
+    return db.session.execute(
+        select(Device.box_number, Device.status, func.count()).where(Device.order_id == order.id)
+        .group_by(Device.box_number, Device.status)).all()
 
 
 def scan(code: str, *, actor: User, station: Station, current: Order | None) -> Scan:
@@ -108,15 +116,16 @@ def _receive(tag: str, *, actor: User, station: Station, current: Order | None) 
         workflow.move(device, DeviceStatus.RECEIVED, actor=actor, station=station.name)
     except DomainError as error:
         return Scan("error", error.message, order=order, device=device)
-    received, expected = progress(order)
+    counts = _status_counts(order)
+    received, expected = progress(order, counts=counts)
     message = _("Received %(tag)s: %(device)s, S/N %(serial)s. %(received)d of %(expected)d.", tag=tag,
                 device=f"{device.manufacturer} {device.model}", serial=device.serial_number,
                 received=received, expected=expected)
     level = "success"
     if flag_repeat_repair(device):
         level, message = "warning", f"{message} {repeat_note(device)}"
-    _tell_when_box_is_done(device)
-    return Scan(level, message, order=order, device=device)
+    _tell_when_box_is_done(device, counts)
+    return Scan(level, message, order=order, device=device, counts=counts)
 
 
 # -- repeat repairs -------------------------------------------------------------------
@@ -125,15 +134,15 @@ def flag_repeat_repair(device: Device) -> bool:
     """Mark the device when the same serial was shipped back from the depot within its repair
     warranty: the technician decides whether it is the same fault (then it is free)."""
     since = utcnow() - timedelta(days=current_app.config["REPAIR_WARRANTY_DAYS"])
-    earlier = db.session.scalar(
-        select(Device.id)
-        .join(Transition, Transition.device_id == Device.id)
-        .where(Device.company_id == device.company_id, Device.serial_number == device.serial_number,
-               Device.id != device.id, Transition.to_status == DeviceStatus.SHIPPED, Transition.at >= since)
-        .order_by(Transition.at.desc()).limit(1)
-    )
-    device.repeat_of_id = earlier
-    return earlier is not None
+    # The company's devices with this serial first (by index; almost always none), then their
+    # few transitions: asked in one join, a database may walk every shipped transition instead.
+    others = list(db.session.scalars(select(Device.id).where(
+        Device.company_id == device.company_id, Device.serial_number == device.serial_number,
+        Device.id != device.id)))
+    transitions = db.session.scalars(select(Transition).where(Transition.device_id.in_(others))) if others else []
+    shipped = [(t.at, t.device_id) for t in transitions if t.to_status == DeviceStatus.SHIPPED and t.at >= since]
+    device.repeat_of_id = max(shipped)[1] if shipped else None
+    return device.repeat_of_id is not None
 
 
 def repeat_note(device: Device) -> str:
@@ -247,21 +256,27 @@ def close_receiving(order: Order, *, actor: User, station: Station | None = None
 
 # -- the customer's "received" e-mail: one per box, not one per device ----------------------------
 
-def _tell_when_box_is_done(device: Device) -> None:
+def _tell_when_box_is_done(device: Device, counts: list) -> None:
+    """Note the e-mail when this scan finished a box (or a late device came); the jobs write it."""
     order = device.order
     if order.receiving_closed_at is not None:  # arrived after all, after receiving was closed
-        _mail_received(order, [device], box=None, late=True)
+        defer("devices_received", order_id=order.id, box=None, device_ids=[device.id], late=True)
         return
     box = None if order.box_count == 1 else device.box_number
     if box is None and order.box_count > 1:
         return  # no box of its own: the order's closing e-mail covers it
-    devices = [d for d in order.devices if d.status != DeviceStatus.CANCELLED
-               and (box is None or d.box_number == box)]
-    if all(is_received(d) for d in devices):
-        _mail_received(order, devices, box=box)
+    waiting = sum(count for box_number, status, count in counts
+                  if status in NOT_YET_RECEIVED and (box is None or box_number == box))
+    if not waiting:
+        defer("devices_received", order_id=order.id, box=box, device_ids=None, late=False)
 
 
-def _mail_received(order: Order, devices: list[Device], *, box: int | None, late: bool = False) -> None:
+@composer("devices_received")
+def _mail_received(*, order_id: int, box: int | None, device_ids: list[int] | None, late: bool) -> None:
+    """The devices of the box (or of the order with one box), or the late ones named."""
+    order = db.session.get(Order, order_id)
+    devices = [d for d in order.devices if d.status != DeviceStatus.CANCELLED and (
+        d.id in device_ids if device_ids is not None else box is None or d.box_number == box)]
     owner = order.owner
     subject = (_l("Order %(number)s: box %(box)d of %(count)d received", number=order.number, box=box,
                   count=order.box_count) if box else

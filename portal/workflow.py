@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from flask_babel import format_time
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select, update
+from sqlalchemy.orm.attributes import set_committed_value
 
 from portal.dbbase import utcnow
 from portal.errors import DomainError, NotAllowed
@@ -244,8 +245,9 @@ def move(device: Device, to: DeviceStatus, *, actor: User | None, station: str =
         raise ConcurrentMove(str(_l("Already moved to “%(to)s” by %(who)s at %(at)s.",
                                     to=title(latest.to_status) if latest else "", who=who,
                                     at=format_time(latest.at, "short") if latest else "")))
-    device.status = to
-    device.status_changed_at = now
+    # The row already holds these; tell the session so, or it would write them a second time.
+    set_committed_value(device, "status", to)
+    set_committed_value(device, "status_changed_at", now)
     return _record(device, frm, to, actor=actor, station=station, note=note, on_behalf_of=on_behalf_of)
 
 

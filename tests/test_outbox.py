@@ -51,3 +51,31 @@ def test_without_an_smtp_host_mail_stays_queued_for_the_mail_page(make_company, 
     assert outbox.send_queued() == {"sent": 0, "failed": 0, "retry": 0}
     assert mailbox.messages == []
     assert db.session.scalars(select(OutboxMessage.status)).all() == [MailStatus.QUEUED] * 2
+
+
+def test_deferred_mail_is_written_once_by_the_jobs(app, send_mail, make_company, make_order):
+    """A busy moment notes mail; `flask jobs run` writes and sends it, once, however often it runs."""
+    from portal import outbox
+    from portal.models import DeferredMail
+
+    order = make_order(make_company())
+    send_mail().messages.clear()
+    written = []
+
+    @outbox.composer("test_note")
+    def compose(*, to):
+        written.append(to)
+        outbox.queue_mail(to, "Noted", "order_returned", order=order, note="Noted later", link="http://x")
+
+    try:
+        outbox.defer("test_note", to="someone@example.com")
+        db.session.commit()
+        assert written == []  # nothing is rendered at the busy moment
+        mailbox = send_mail()
+        send_mail()
+        assert written == ["someone@example.com"] and len(mailbox.to("someone@example.com")) == 1
+        assert db.session.scalar(db.select(DeferredMail.composed_at)) is not None
+        with pytest.raises(KeyError):
+            outbox.defer("no_such_kind")
+    finally:
+        outbox.COMPOSERS.pop("test_note")

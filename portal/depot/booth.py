@@ -60,6 +60,15 @@ def booth_station():
     ), (422 if result and result.level == "error" else 200)
 
 
+@bp.route("/booth/state", endpoint="booth_state")
+def booth_state():
+    """What the station holds now, polled by the page: a tethered camera (`flask booth watch`)
+    files photos without the page, which reloads when they arrive."""
+    station, _form = _booth()
+    device, _stage = photos.current_target(station)
+    return {"device": device.id if device else None, "photos": len(photos.photos_of(device)) if device else 0}
+
+
 def _photo_data(photo: Photo) -> dict:
     return {"id": photo.id, "shot": photo.shot, "url": url_for("depot.photo", photo_id=photo.id),
             "thumbnail": url_for("depot.photo_thumbnail", photo_id=photo.id),

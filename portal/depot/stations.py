@@ -99,7 +99,8 @@ def receiving_station():
         if request.headers.get("X-Requested-With") == "fetch":
             # The page's script keeps the scanner's field and only updates what changed; the answer
             # is read before the commit, which would otherwise expire and reload what it shows.
-            received, expected = receiving.progress(current, box) if current else (0, 0)
+            counts = result.counts if result.order is current else None
+            received, expected = receiving.progress(current, box, counts) if current else (0, 0)
             answer = {"level": result.level, "message": result.message, "reload": opened,
                       "received": received, "expected": expected,
                       "device": {"tag": result.device.tag_code, "status": workflow.title(result.device.status)}

@@ -10,7 +10,7 @@ from portal.models.company import (
     ReturnAddress,
     SizeBand,
 )
-from portal.models.mail import MailStatus, OutboxAttachment, OutboxMessage
+from portal.models.mail import DeferredMail, MailStatus, OutboxAttachment, OutboxMessage
 from portal.models.order import (
     ColumnMapping,
     Device,
@@ -55,6 +55,7 @@ __all__ = [
     "Company",
     "InvoiceProfile",
     "LoginFailure",
+    "DeferredMail",
     "MailStatus",
     "ManagerAssignment",
     "OutboxAttachment",

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from enum import StrEnum
 
-from sqlalchemy import ForeignKey, LargeBinary, String, Text
+from sqlalchemy import JSON, ForeignKey, LargeBinary, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from portal.dbbase import str_enum, utcnow
@@ -51,3 +51,19 @@ class OutboxAttachment(db.Model):
     content: Mapped[bytes] = mapped_column(LargeBinary)
 
     message: Mapped[OutboxMessage] = relationship(back_populates="attachments")
+
+
+class DeferredMail(db.Model):
+    """Mail a busy moment only notes (a scan at a station): `flask jobs run` writes it later.
+
+    The scanner's answer then never waits for templates to render, and notes of one kind and
+    order can be written as one e-mail.
+    """
+
+    __tablename__ = "deferred_mails"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    kind: Mapped[str] = mapped_column(String(40))
+    payload: Mapped[dict] = mapped_column(JSON)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    composed_at: Mapped[datetime | None] = mapped_column(index=True)

@@ -58,6 +58,7 @@ function setUpCapture(scanner) {
 
   async function upload(data) {
     busy = true;
+    station.dataset.busy = "1"; // the tethered-camera poll below waits for this upload's answer
     takeButton.disabled = true;
     try {
       const response = await fetch(capture.action, {
@@ -65,11 +66,15 @@ function setUpCapture(scanner) {
       });
       const result = await response.json();
       scanner.show(result);
-      if (result.photos) showProgress(result);
+      if (result.photos) {
+        station.dataset.photos = Number(station.dataset.photos) + result.photos.length;
+        showProgress(result);
+      }
     } catch (error) {
       // Not an answer of the booth (the network, an expired form, a file over the upload limit).
       scanner.show({ level: "error", message: capture.dataset.failed });
     } finally {
+      delete station.dataset.busy;
       busy = false;
       takeButton.disabled = false;
     }
@@ -156,4 +161,21 @@ function setUpCapture(scanner) {
   });
 
   startCamera();
+}
+
+// A tethered camera files photos to the station's device without this page (`flask booth watch`):
+// the page asks every few seconds and shows them by reloading when it is not busy.
+if (station && station.dataset.state) {
+  setInterval(async () => {
+    if (document.hidden || station.dataset.busy || document.activeElement?.value) return;
+    try {
+      const state = await (await fetch(station.dataset.state, { headers: { "X-Requested-With": "fetch" } })).json();
+      const known = { device: station.dataset.device || null, photos: Number(station.dataset.photos) };
+      if (String(state.device ?? "") !== String(known.device ?? "") || state.photos > known.photos) {
+        window.location.reload();
+      }
+    } catch (error) {
+      // the next poll tries again
+    }
+  }, 3000);
 }

@@ -195,3 +195,16 @@ def test_staff_see_every_photo_and_its_thumbnail(client, login, make_staff, boot
     assert client.get(f"/depot/photos/{photo.id + 1}").status_code == 404
     storage().delete(photo.storage_key)
     assert client.get(f"/depot/photos/{photo.id}").status_code == 404  # a lost file: 404, not a crash
+
+
+def test_the_page_learns_of_photos_a_tethered_camera_filed(client, booth, device, runner, tmp_path):
+    """The booth page polls the station's state; `flask booth watch` files a photo without it."""
+    assert client.get("/depot/booth/state").json == {"device": None, "photos": 0}
+    client.post("/depot/booth", data={"code": device.tag_code})
+    assert client.get("/depot/booth/state").json == {"device": device.id, "photos": 0}
+    folder = tmp_path / "camera"
+    folder.mkdir()
+    (folder / "IMG_0001.jpg").write_bytes(image_bytes())
+    result = runner.invoke(args=["booth", "watch", str(folder), "--station", booth.name, "--once"])
+    assert result.exit_code == 0, result.output
+    assert client.get("/depot/booth/state").json == {"device": device.id, "photos": 1}

@@ -146,7 +146,7 @@ def register_commands(app: Flask) -> None:
 def register_template_helpers(app: Flask) -> None:
     from flask_babel import get_locale
 
-    from portal import carriers, i18n, photos
+    from portal import carriers, i18n, photos, pricing, quote_mail, quotes  # noqa: F401 (quote_mail: its composers)
 
     app.jinja_env.filters["localtime"] = i18n.localtime
     app.jinja_env.filters["localdate"] = i18n.localdate
@@ -161,6 +161,9 @@ def register_template_helpers(app: Flask) -> None:
     app.jinja_env.filters["stage_title"] = photos.stage_title
     app.jinja_env.globals["carrier_title"] = carriers.title
     app.jinja_env.globals["tracking_url"] = carriers.tracking_url
+    # Quotes in pages, e-mails and PDFs: a variant's totals and a line's amount, from portal.pricing
+    app.jinja_env.globals["quote_variant_totals"] = quotes.variant_totals
+    app.jinja_env.globals["quote_line_amount"] = lambda line: pricing.line_amount(line.quantity, line.unit_price)
 
     @app.context_processor
     def layout_context():

@@ -33,19 +33,25 @@ def create_staff_command(email, name, roles, password):
 
 
 def run_jobs() -> dict[str, int]:
-    from portal import dispatch, orders
+    from portal import bench, dispatch, orders, quote_mail
 
     reminders = orders.send_parcel_reminders()
     db.session.commit()
+    assigned = bench.assign_unassigned()
+    db.session.commit()
+    quote_reminders = quote_mail.send_reminders()
+    db.session.commit()
     delivered = dispatch.deliver_overdue()
     db.session.commit()
-    return {"parcel reminders": reminders, "parcels delivered": delivered,
+    return {"parcel reminders": reminders, "devices assigned": assigned, "quote reminders": quote_reminders,
+            "parcels delivered": delivered,
             "mail written": outbox.compose_deferred(), "mail": sum(outbox.send_queued().values())}
 
 
 @jobs_cli.command("run")
 def run_jobs_command():
-    """Run every due job once: parcel reminders, parcels delivered after the days for it, the mail outbox."""
+    """Run every due job once: parcel reminders, technicians for received devices, quote reminders,
+    parcels delivered after the days for it, the mail outbox."""
     results = run_jobs()
     click.echo(", ".join(f"{name}: {count}" for name, count in results.items()))
 

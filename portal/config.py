@@ -64,6 +64,15 @@ def load_config(instance_path: str) -> dict:
         "REPAIR_WARRANTY_DAYS": int(os.environ.get("REPAIR_WARRANTY_DAYS", "90")),
         # A shipped device counts as delivered after this many days unless the customer confirmed earlier.
         "DELIVERY_CONFIRM_DAYS": int(os.environ.get("DELIVERY_CONFIRM_DAYS", "7")),
+        # Money: the depot's currency and country (reverse charge applies to EU companies elsewhere)
+        "CURRENCY": os.environ.get("CURRENCY", "EUR"),
+        "DEPOT_COUNTRY": os.environ.get("DEPOT_COUNTRY", "PL"),
+        # What a device returned unrepaired pays: declined or beyond repair, and no fault found
+        "DIAGNOSIS_FEE": os.environ.get("DIAGNOSIS_FEE", "25.00"),
+        "NO_FAULT_FOUND_FEE": os.environ.get("NO_FAULT_FOUND_FEE", "25.00"),
+        # Quotes not decided: a reminder to the approvers after N days, an alert to the manager N days later
+        "QUOTE_REMINDER_DAYS": int(os.environ.get("QUOTE_REMINDER_DAYS", "7")),
+        "QUOTE_ALERT_DAYS": int(os.environ.get("QUOTE_ALERT_DAYS", "3")),
     }
     if config["SQLALCHEMY_DATABASE_URI"].startswith("postgresql://"):
         # psycopg 3 is the driver we ship; plain postgresql:// would ask for psycopg2.

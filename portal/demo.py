@@ -189,6 +189,7 @@ def _load_demo_orders() -> None:
     db.session.flush()
     _demo_import(draft, olga)
     _demo_depot_flow(submitted, user)
+    _demo_bench(submitted, user, categories)
 
 
 def demo_photo(title: str, shot: str, hue: int) -> bytes:
@@ -316,3 +317,91 @@ def _load_demo_stations() -> None:
                        ("Quality check 1", StationKind.QUALITY_CHECK), ("Dispatch 1", StationKind.DISPATCH)):
         if db.session.scalar(select(Station.id).where(Station.name == name)) is None:
             db.session.add(Station(name=name, kind=kind))
+
+
+DEMO_PRICE_LIST = [
+    # code, description, kind, unit price, unit cost, stock
+    ("L-DIAG", "Diagnosis and test", "labour", "25.00", "10.00", 0),
+    ("L-30", "Labour, 30 minutes", "labour", "30.00", "12.50", 0),
+    ("L-CLEAN", "Internal cleaning and contact treatment", "labour", "18.00", "6.00", 0),
+    ("P-TC52-DSP", "Zebra TC52 display assembly", "part", "142.00", "88.00", 4),
+    ("P-TC52-BAT", "Zebra TC52 battery 4300 mAh", "part", "48.50", "21.00", 12),
+    ("P-TC52-KEY", "Zebra TC52 keypad", "part", "36.00", "14.00", 0),
+    ("P-CT60-BAT", "Honeywell CT60 battery", "part", "52.00", "24.00", 6),
+    ("P-ZD421-HEAD", "Zebra ZD421 print head 203 dpi", "part", "119.00", "71.00", 2),
+    ("P-LAT-KBD", "Dell Latitude 5430 keyboard", "part", "64.00", "31.00", 3),
+    ("P-GD4500-WIN", "Datalogic Gryphon scan window", "part", "12.00", "3.50", 20),
+]
+
+DEMO_CHECKLISTS = {
+    "diagnosis": ["Powers on and boots", "Display and touch", "Keys and buttons", "Battery holds its charge",
+                  "Charging port and cradle contacts", "Scanner or camera reads codes", "Wi-Fi and Bluetooth"],
+    "quality_check": ["Powers on, no error on boot", "Every key and button works", "Scans 1D and 2D codes",
+                      "Charges in its cradle", "Housing closed, screws in place, clean"],
+}
+
+
+def _demo_bench(submitted, user, categories) -> None:
+    """The bench: tax rates, a price list, checklists, the technician's skills, and devices at every
+    step of this part: quotes waiting for the customer, a repair, one waiting for a part, one at
+    the quality check."""
+    from decimal import Decimal
+
+    from portal import orders, photos, quotes, receiving, workflow
+    from portal.models import ChecklistItem, Decision, DeviceStatus, PriceItem, Station, TaxRate, TechnicianSkill
+
+    vat = TaxRate(name="VAT 23%", rate=Decimal("23.00"))
+    db.session.add_all([vat, TaxRate(name="VAT 8%", rate=Decimal("8.00")),
+                        TaxRate(name="Reverse charge 0%", rate=Decimal("0.00"), is_reverse_charge=True,
+                                legal_note="Reverse charge: VAT to be accounted for by the recipient "
+                                           "(Art. 196 of Council Directive 2006/112/EC).")])
+    items = {}
+    for code, description, kind, price, cost, stock in DEMO_PRICE_LIST:
+        items[code] = PriceItem(code=code, description=description, kind=kind, unit_price=Decimal(price),
+                                unit_cost=Decimal(cost), tax_rate=vat, stock=stock)
+        db.session.add(items[code])
+    for kind, texts in DEMO_CHECKLISTS.items():
+        for position, text in enumerate(texts, start=1):
+            db.session.add(ChecklistItem(category_id=None, kind=kind, position=position, text=text))
+    technician = user("technician@depot.example")
+    care, clerk = user("care@depot.example"), user("receiving@depot.example")
+    olga = user("olga@nordlog.example")
+    for category in ("Handheld terminal", "Laptop", "Label printer", "Barcode scanner"):
+        db.session.add(TechnicianSkill(user_id=technician.id, category_id=categories[category].id))
+    db.session.flush()
+    station = db.session.scalar(select(Station).where(Station.name == "Receiving 1"))
+
+    order = submitted(olga, 90, 5, po="PO-2026-140")
+    orders.accept_order(order, {}, actor=care)
+    for n, device in enumerate(order.devices):
+        receiving.scan(device.tag_code, actor=clerk, station=station, current=None)
+        device.technician_id = technician.id
+        for shot in photos.shot_list(device.category)[:photos.needed()]:
+            photos.add_photo(device, demo_photo(f"{device.manufacturer} {device.model}", f"{shot} · intake", 30 * n),
+                             stage="intake", shot=shot, actor=None, station="Photo booth 1")
+        workflow.move(device, DeviceStatus.DIAGNOSIS, actor=technician, station="Bench 1")
+    waiting_a, waiting_b, repairing, parts_short, at_qc = order.devices
+
+    def quote(device, required, recommended, findings):
+        draft = quotes.draft_for(device, actor=technician)
+        quotes.set_findings(draft, findings, actor=technician)
+        for code, quantity in required:
+            quotes.add_line(draft, actor=technician, tier="required", quantity=quantity, item=items[code])
+        for code, quantity in recommended:
+            quotes.add_line(draft, actor=technician, tier="recommended", quantity=quantity, item=items[code])
+        quotes.send(draft, actor=technician, station="Bench 1")
+        return draft
+
+    quote(waiting_a, [("P-TC52-DSP", 1), ("L-30", 1)], [("P-TC52-BAT", 1), ("L-CLEAN", 1)],
+          "Display glass and digitiser broken; battery at 61 % of its design capacity.")
+    quote(waiting_b, [("P-CT60-BAT", 1), ("L-DIAG", 1)], [("L-CLEAN", 1)],
+          "Battery swollen: replace at once. Charging contacts corroded.")
+    accepted = quote(repairing, [("P-ZD421-HEAD", 1), ("L-30", 2)], [("L-CLEAN", 1)], "Print head worn out.")
+    quotes.decide(accepted, actor=olga, choice=Decision.RECOMMENDED, revision=1, po_number="PO-2026-140")
+    short = quote(parts_short, [("P-TC52-KEY", 1), ("L-30", 1)], [], "Keypad membrane torn; keys E and R dead.")
+    quotes.decide(short, actor=olga, choice=Decision.REQUIRED, revision=1, po_number="PO-2026-140")
+    done = quote(at_qc, [("P-GD4500-WIN", 1), ("L-30", 1)], [], "Scan window scratched: 2D codes unreadable.")
+    quotes.decide(done, actor=olga, choice=Decision.REQUIRED, revision=1, po_number="PO-2026-140")
+    for line in done.lines:
+        line.done = True
+    workflow.move(at_qc, DeviceStatus.QUALITY_CHECK, actor=technician, station="Bench 1", note="Window replaced")

@@ -53,9 +53,10 @@ class OrderInvalid(DomainError):
 # -- who sees and edits what ----------------------------------------------------
 
 def visible_orders(user: User) -> Select:
-    """Orders the customer user may see: their own, or the company's with the right to."""
+    """Orders the customer user may see: their own, or the company's with the right to (editing
+    all the company's orders includes seeing them)."""
     query = select(Order).where(Order.company_id == user.company_id)
-    if not user.can_see_colleagues_orders:
+    if not (user.can_see_colleagues_orders or user.can_edit_all_orders):
         query = query.where(Order.owner_id == user.id)
     return query
 
@@ -64,7 +65,7 @@ def may_see(user: User, order: Order) -> bool:
     if user.is_staff:
         return user.has_role(Role.ADMIN, Role.ACCOUNT_MANAGER, Role.CUSTOMER_CARE)
     return order.company_id == user.company_id and (
-        order.owner_id == user.id or user.can_see_colleagues_orders)
+        order.owner_id == user.id or user.can_see_colleagues_orders or user.can_edit_all_orders)
 
 
 def may_edit(user: User, order: Order) -> bool:

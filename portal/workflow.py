@@ -21,6 +21,7 @@ from portal.models import Device, DeviceStatus, PhotoStage, Role, Transition, Us
 
 S = DeviceStatus
 CUSTOMER = "customer"  # a user of the device's company: the order's owner or one who may edit all orders
+APPROVER = "approver"  # a user of the device's company whom its approval policy lets decide quotes
 SYSTEM = "system"  # scheduled jobs and automatic effects (actor None)
 
 STATUS_TITLES = {
@@ -98,28 +99,34 @@ def _move(*who, when, **options) -> Move:
 
 
 R = Role
+#: Who may stand in for the technician at the bench (the portal.quotes rule: assigned technician,
+#: supervisor or admin)
+BENCH_LEADS = (R.SUPERVISOR, R.ADMIN)
 TRANSITIONS: dict[tuple[DeviceStatus, DeviceStatus], Move] = {
     (S.REGISTERED, S.RECEIVED): _move(R.RECEIVING, when="device tag scanned in; stops the 14-day reminder"),
     (S.REGISTERED, S.MISSING): _move(R.RECEIVING, R.ACCOUNT_MANAGER,
                                      when="the order's receiving is closed without it"),
     (S.MISSING, S.RECEIVED): _move(R.RECEIVING, when="it arrives later"),
     (S.REGISTERED, S.CANCELLED): _move(CUSTOMER, R.ACCOUNT_MANAGER, when="before it is received"),
-    (S.RECEIVED, S.DIAGNOSIS): _move(R.TECHNICIAN, R.SUPERVISOR, when="intake photos complete",
+    (S.RECEIVED, S.DIAGNOSIS): _move(R.TECHNICIAN, *BENCH_LEADS, when="intake photos complete",
                                      needs_photos=PhotoStage.INTAKE),
-    (S.DIAGNOSIS, S.AWAITING_APPROVAL): _move(R.TECHNICIAN, when="paid repair: quote sent to the approvers"),
-    (S.DIAGNOSIS, S.REPAIR): _move(R.TECHNICIAN, when="warranty confirmed, or the company approves automatically"),
-    (S.DIAGNOSIS, S.BEYOND_REPAIR): _move(R.TECHNICIAN, when="reason recorded; diagnosis fee", needs_reason=True),
-    (S.DIAGNOSIS, S.NO_FAULT_FOUND): _move(R.TECHNICIAN, when="fee per setting"),
-    (S.AWAITING_APPROVAL, S.REPAIR): _move(CUSTOMER, R.ACCOUNT_MANAGER,
+    (S.DIAGNOSIS, S.AWAITING_APPROVAL): _move(R.TECHNICIAN, *BENCH_LEADS,
+                                              when="paid repair: quote sent to the approvers"),
+    (S.DIAGNOSIS, S.REPAIR): _move(R.TECHNICIAN, *BENCH_LEADS,
+                                   when="warranty confirmed, or the company approves automatically"),
+    (S.DIAGNOSIS, S.BEYOND_REPAIR): _move(R.TECHNICIAN, *BENCH_LEADS,
+                                          when="reason recorded; diagnosis fee", needs_reason=True),
+    (S.DIAGNOSIS, S.NO_FAULT_FOUND): _move(R.TECHNICIAN, *BENCH_LEADS, when="fee per setting"),
+    (S.AWAITING_APPROVAL, S.REPAIR): _move(APPROVER, R.ACCOUNT_MANAGER,
                                            when="a variant / lines accepted, parts in stock"),
-    (S.AWAITING_APPROVAL, S.WAITING_FOR_PARTS): _move(CUSTOMER, R.ACCOUNT_MANAGER,
+    (S.AWAITING_APPROVAL, S.WAITING_FOR_PARTS): _move(APPROVER, R.ACCOUNT_MANAGER,
                                                       when="accepted, a part is missing"),
-    (S.AWAITING_APPROVAL, S.DECLINED): _move(CUSTOMER, R.ACCOUNT_MANAGER, when="diagnosis fee"),
-    (S.REPAIR, S.WAITING_FOR_PARTS): _move(R.TECHNICIAN, when="a part is missing"),
-    (S.WAITING_FOR_PARTS, S.REPAIR): _move(SYSTEM, R.TECHNICIAN, when="part in stock"),
-    (S.REPAIR, S.AWAITING_APPROVAL): _move(R.TECHNICIAN, when="more work found: a new quote revision"),
-    (S.REPAIR, S.BEYOND_REPAIR): _move(R.TECHNICIAN, when="reason recorded", needs_reason=True),
-    (S.REPAIR, S.QUALITY_CHECK): _move(R.TECHNICIAN, when="work recorded"),
+    (S.AWAITING_APPROVAL, S.DECLINED): _move(APPROVER, R.ACCOUNT_MANAGER, when="diagnosis fee"),
+    (S.REPAIR, S.WAITING_FOR_PARTS): _move(R.TECHNICIAN, *BENCH_LEADS, when="a part is missing"),
+    (S.WAITING_FOR_PARTS, S.REPAIR): _move(SYSTEM, R.TECHNICIAN, *BENCH_LEADS, when="part in stock"),
+    (S.REPAIR, S.AWAITING_APPROVAL): _move(R.TECHNICIAN, *BENCH_LEADS, when="more work found: a new quote revision"),
+    (S.REPAIR, S.BEYOND_REPAIR): _move(R.TECHNICIAN, *BENCH_LEADS, when="reason recorded", needs_reason=True),
+    (S.REPAIR, S.QUALITY_CHECK): _move(R.TECHNICIAN, *BENCH_LEADS, when="work recorded"),
     (S.QUALITY_CHECK, S.REPAIR): _move(R.TESTER, when="fail, reason recorded", needs_reason=True,
                                        not_by_repairer=True),
     (S.QUALITY_CHECK, S.READY_TO_SHIP): _move(R.TESTER, when="pass", not_by_repairer=True),
@@ -154,11 +161,14 @@ def actor_kinds(user: User | None, device: Device) -> set:
         return {SYSTEM}
     if user.is_staff:
         return set(user.role_set)
-    if user.company_id == device.company_id and (
-        device.order.owner_id == user.id or user.can_edit_all_orders
-    ):
-        return {CUSTOMER}
-    return set()
+    if user.company_id != device.company_id:
+        return set()
+    from portal import quotes  # the company's approval policy is the quotes' business
+
+    kinds = {CUSTOMER} if device.order.owner_id == user.id or user.can_edit_all_orders else set()
+    if quotes.is_approver(user, device.order):
+        kinds.add(APPROVER)
+    return kinds
 
 
 def _last_repairer_id(device: Device) -> int | None:

@@ -14,6 +14,7 @@ from portal import create_app, orders
 from portal.extensions import db
 from portal.models import RIGHTS, ImportBatch, InvoiceProfile, Parcel, Photo, PhotoStage, ReturnAddress, Role, User
 from tests.conftest import PASSWORD
+from tests.quotes_helpers import send_quote
 
 CSRF_TOKEN = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')
 
@@ -83,10 +84,11 @@ def company_a(make_company, make_user, make_order):
     photo = Photo(device_id=device.id, company_id=company.id, stage=PhotoStage.INTAKE, storage_key="t/a.jpg",
                   thumbnail_key="t/a.thumb.jpg", content_type="image/jpeg", width=1, height=1, size_bytes=1)
     db.session.add(photo)
+    quote = send_quote(make_order(colleague, devices=1).devices[0])
     db.session.commit()
     return {"user_id": colleague.id, "profile_id": profile.id, "address_id": address.id, "order_id": order.id,
             "batch_id": batch.id, "row": 2, "parcel_id": parcel.id,
-            "photo_id": photo.id, "device_id": device.id}
+            "photo_id": photo.id, "device_id": device.id, "quote_id": quote.id}
 
 
 def test_every_customer_url_with_an_id_of_another_company_is_404(app, client, company_a, make_company, login):

@@ -10,7 +10,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy.orm import selectinload
 
-from portal import documents, orders, photos, spreadsheets, workflow
+from portal import documents, orders, photos, quotes, spreadsheets, workflow
 from portal.customer import bp
 from portal.customer.forms import ConfirmForm, ParcelForm
 from portal.errors import DomainError
@@ -120,7 +120,9 @@ def device(device_id):
     return render_template("customer/device.html", device=device, titles=workflow.STATUS_TITLES,
                            path=workflow.path_of(device), usual=workflow.USUAL_PATH,
                            times=workflow.stage_times(device), action_form=ConfirmForm(),
-                           photos=photos.photos_of(device))
+                           photos=photos.photos_of(device), revisions=quotes.shown_revisions(device),
+                           may_approve=device.status == DeviceStatus.AWAITING_APPROVAL
+                           and quotes.is_approver(current_user, device.order))
 
 
 @bp.route("/orders/<int:order_id>/<any(cancel, delete):action>", methods=["POST"])

@@ -40,6 +40,8 @@ STATION_PAGES = {
     StationKind.RECEIVING: "depot.receiving",
     StationKind.PHOTO_BOOTH: "depot.booth",
     StationKind.DISPATCH: "depot.dispatch",
+    StationKind.BENCH: "depot.bench",
+    StationKind.QUALITY_CHECK: "depot.quality_check",
 }
 
 

@@ -26,10 +26,52 @@ from portal.models.order import (
 )
 from portal.models.parcel import Carrier, Parcel, ParcelState
 from portal.models.photo import Photo, PhotoStage
+from portal.models.repair import (
+    ChecklistItem,
+    ChecklistKind,
+    CheckOutcome,
+    CheckResult,
+    ContractPrice,
+    Decision,
+    DeclinedRecommendation,
+    LineTier,
+    PartReservation,
+    PriceItem,
+    PriceItemKind,
+    Quote,
+    QuoteLine,
+    QuoteState,
+    ReservationState,
+    TaxRate,
+    TechnicianSkill,
+    WorkEntry,
+    WorkKind,
+    company_approvers,
+)
 from portal.models.station import Station, StationKind
 from portal.models.user import RIGHTS, LoginFailure, Role, StaffRole, User
 
 __all__ = [
+    "CheckOutcome",
+    "ChecklistItem",
+    "ChecklistKind",
+    "CheckResult",
+    "ContractPrice",
+    "Decision",
+    "DeclinedRecommendation",
+    "LineTier",
+    "PartReservation",
+    "PriceItem",
+    "PriceItemKind",
+    "Quote",
+    "QuoteLine",
+    "QuoteState",
+    "ReservationState",
+    "TaxRate",
+    "TechnicianSkill",
+    "WorkEntry",
+    "WorkKind",
+    "company_approvers",
     "Carrier",
     "Parcel",
     "ParcelState",

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from datetime import datetime
+from decimal import Decimal
 from enum import StrEnum
 
-from sqlalchemy import Column, ForeignKey, Integer, String, Table, Text
+from sqlalchemy import Column, ForeignKey, Integer, Numeric, String, Table, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from portal.dbbase import str_enum, utcnow
@@ -45,6 +46,13 @@ class Company(db.Model):
     account_manager_id: Mapped[int | None] = mapped_column(
         ForeignKey("users.id", use_alter=True), index=True
     )
+    #: The contract: a discount in percent on the price list (contract prices override it)
+    contract_discount: Mapped[Decimal] = mapped_column(Numeric(5, 2), default=Decimal("0"), server_default="0")
+    #: The approval policy: only named approvers (else the order's creator and "edit all" users),
+    #: a purchase-order number required, the required variant approved automatically under a limit
+    approval_named_only: Mapped[bool] = mapped_column(default=False, server_default="0")
+    approval_po_required: Mapped[bool] = mapped_column(default=False, server_default="0")
+    auto_approve_limit: Mapped[Decimal | None] = mapped_column(Numeric(12, 2))
 
     users: Mapped[list[User]] = relationship(
         back_populates="company", foreign_keys="User.company_id", order_by="User.name"

@@ -159,11 +159,22 @@ class Device(db.Model):
     repeat_of_id: Mapped[int | None] = mapped_column(ForeignKey("devices.id"))
     #: The outbound parcel it goes back in.
     parcel_id: Mapped[int | None] = mapped_column(ForeignKey("parcels.id"), index=True)
+    #: The technician it is assigned to (by skill and load; a supervisor may reassign)
+    technician_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), index=True)
+    #: The technician's word on a warranty claim (None: not decided yet), with the reason the customer sees
+    warranty_confirmed: Mapped[bool | None]
+    warranty_note: Mapped[str] = mapped_column(Text, default="", server_default="")
+    #: Quality checks failed so far (each sends it back to repair)
+    qc_fail_count: Mapped[int] = mapped_column(default=0, server_default="0")
+    #: The data wipe the customer allowed, once done
+    wiped_at: Mapped[datetime | None]
+    wiped_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
 
     order: Mapped[Order] = relationship(back_populates="devices")
     category: Mapped[DeviceCategory | None] = relationship()
     repeat_of: Mapped[Device | None] = relationship(remote_side="Device.id")
     parcel: Mapped[Parcel | None] = relationship(foreign_keys=[parcel_id], back_populates="devices")
+    technician: Mapped[User | None] = relationship(foreign_keys=[technician_id])
     transitions: Mapped[list[Transition]] = relationship(
         back_populates="device", order_by="Transition.id", cascade="all, delete-orphan"
     )

@@ -234,6 +234,7 @@ def _demo_depot_flow(submitted, user) -> None:
     def to_ready(device, *, repaired: bool, hue: int):
         receiving.scan(device.tag_code, actor=clerk, station=station["Receiving 1"], current=None)
         photograph(device, "intake", hue)
+        device.technician_id = technician.id
         workflow.move(device, DeviceStatus.DIAGNOSIS, actor=technician, station="Bench 1")
         if repaired:
             workflow.move(device, DeviceStatus.REPAIR, actor=technician, station="Bench 1",
@@ -252,6 +253,7 @@ def _demo_depot_flow(submitted, user) -> None:
         to_ready(device, repaired=device is not beyond, hue=hue * 40)
     receiving.scan(in_diagnosis.tag_code, actor=clerk, station=station["Receiving 1"], current=None)
     photograph(in_diagnosis, "intake", 200)
+    in_diagnosis.technician_id = technician.id
     workflow.move(in_diagnosis, DeviceStatus.DIAGNOSIS, actor=technician, station="Bench 1")
     receiving.scan(waiting_photos.tag_code, actor=clerk, station=station["Receiving 1"], current=None)
 
@@ -347,7 +349,7 @@ def _demo_bench(submitted, user, categories) -> None:
     the quality check."""
     from decimal import Decimal
 
-    from portal import orders, photos, quotes, receiving, workflow
+    from portal import bench, orders, photos, quotes, receiving, workflow
     from portal.models import ChecklistItem, Decision, DeviceStatus, PriceItem, Station, TaxRate, TechnicianSkill
 
     vat = TaxRate(name="VAT 23%", rate=Decimal("23.00"))
@@ -405,3 +407,4 @@ def _demo_bench(submitted, user, categories) -> None:
     for line in done.lines:
         line.done = True
     workflow.move(at_qc, DeviceStatus.QUALITY_CHECK, actor=technician, station="Bench 1", note="Window replaced")
+    bench.assign_unassigned()  # received devices join the technician's queue

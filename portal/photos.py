@@ -31,7 +31,8 @@ from portal.storage import storage
 DEFAULT_SHOTS = {"Front": _l("Front"), "Back": _l("Back"), "Serial plate": _l("Serial plate"),
                  "Damage": _l("Damage")}
 
-STAGE_TITLES = {PhotoStage.INTAKE: _l("Intake"), PhotoStage.DISPATCH: _l("Dispatch")}
+STAGE_TITLES = {PhotoStage.INTAKE: _l("Intake"), PhotoStage.DIAGNOSIS: _l("Diagnosis"),
+                PhotoStage.DISPATCH: _l("Dispatch")}
 
 #: The formats accepted, as Pillow names them, with what the image is served as.
 CONTENT_TYPES = {"JPEG": "image/jpeg", "PNG": "image/png", "WEBP": "image/webp"}
@@ -82,7 +83,7 @@ def needed() -> int:
 
 def photos_of(device: Device) -> list[Photo]:
     """The device's photos, intake first, each stage in the order they were taken."""
-    stage_order = [PhotoStage.INTAKE, PhotoStage.DISPATCH]
+    stage_order = [PhotoStage.INTAKE, PhotoStage.DIAGNOSIS, PhotoStage.DISPATCH]
     photos = db.session.scalars(select(Photo).where(Photo.device_id == device.id)
                                 .order_by(Photo.taken_at, Photo.id)).all()
     return sorted(photos, key=lambda p: stage_order.index(p.stage))
@@ -272,6 +273,22 @@ def add_photo(device: Device, data: bytes, *, stage: PhotoStage | str, shot: str
                             stage=stage_title(stage).lower()))
     if shot and shot not in shot_list(device.category):
         raise DomainError(_("“%(shot)s” is not on this device's shot list.", shot=shot[:60]))
+    return _store(device, data, stage=stage, shot=shot, actor=actor, station=station)
+
+
+def add_diagnosis_photo(device: Device, data: bytes, *, actor: User, station: str) -> Photo:
+    """A photo the technician takes of what they found (at the bench, during diagnosis or repair),
+    kept in the same storage and shown to the customer like the booth's."""
+    if device.status not in (DeviceStatus.DIAGNOSIS, DeviceStatus.REPAIR):
+        from portal import workflow
+
+        raise DomainError(_("Device %(tag)s is “%(status)s”: diagnosis photos are taken during diagnosis or "
+                            "repair.", tag=device.tag_code, status=workflow.title(device.status)))
+    return _store(device, data, stage=PhotoStage.DIAGNOSIS, shot="", actor=actor, station=station)
+
+
+def _store(device: Device, data: bytes, *, stage: PhotoStage, shot: str, actor: User | None,
+           station: str) -> Photo:
     image = clean_image(data)
     base = f"photos/{device.id}/{uuid.uuid4().hex}"
     photo = Photo(device_id=device.id, company_id=device.company_id, stage=stage, shot=shot,

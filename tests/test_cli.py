@@ -114,3 +114,18 @@ def test_the_demo_shows_every_station_of_the_depot(runner, client):
     assert response.status_code == 302
     page = client.get(f"/devices/{shipped.id}").get_data(as_text=True)
     assert "Intake photos" in page and "Dispatch photos" in page and "Track the parcel" in page
+
+
+def test_the_demo_shows_the_bench_quotes_and_the_quality_check(runner, client):
+    from portal.models import Device, DeviceStatus, PriceItem, Quote, QuoteState
+
+    assert runner.invoke(args=["demo", "load"]).exit_code == 0
+    statuses = set(db.session.scalars(select(Device.status)))
+    assert {DeviceStatus.AWAITING_APPROVAL, DeviceStatus.REPAIR, DeviceStatus.WAITING_FOR_PARTS,
+            DeviceStatus.QUALITY_CHECK} <= statuses
+    assert {q.state for q in db.session.scalars(select(Quote))} == {QuoteState.SENT, QuoteState.DECIDED}
+    assert count(PriceItem) >= 10
+    waiting = db.session.scalar(select(Device).where(Device.status == DeviceStatus.AWAITING_APPROVAL))
+    assert client.post("/login", data={"email": "olga@nordlog.example", "password": DEMO_PASSWORD}).status_code == 302
+    page = client.get(f"/orders/{waiting.order_id}/approval").get_data(as_text=True)
+    assert waiting.tag_code in page and "Accept the recommended repair" in page

@@ -8,6 +8,7 @@ from __future__ import annotations
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
+from flask_babel import ngettext
 from flask_login import current_user
 from flask_wtf import FlaskForm
 from sqlalchemy import func, select
@@ -495,6 +496,32 @@ def bench_wipe(device_id):
         refuse(None, error)
         return _back(device)
     return _done(device, _("The data wipe of %(tag)s is recorded.", tag=device.tag_code))
+
+
+@bp.route("/bench/devices/<int:device_id>/photos", methods=["POST"], endpoint="bench_photos")
+def bench_photos(device_id):
+    """Photos of what the technician found; each file is checked on its content, the good ones kept."""
+    station = _station()
+    device = _device(device_id)
+    _post_ok()
+    if not quotes.may_work_on(current_user, device):
+        abort(403)
+    files = [f for f in request.files.getlist("photo") if f.filename]
+    if not files:
+        flash(_("Choose one or more photos."), "error")
+        return _back(device, "photos")
+    stored = 0
+    for upload in files:
+        try:
+            photos.add_diagnosis_photo(device, upload.read(), actor=current_user, station=station.name)
+            db.session.commit()
+            stored += 1
+        except DomainError as error:
+            db.session.rollback()
+            flash(f"{upload.filename[:80]}: {error.message}", "error")
+    if stored:
+        flash(ngettext("%(num)d photo stored.", "%(num)d photos stored.", stored), "success")
+    return _back(device, "photos")
 
 
 @bp.route("/bench/devices/<int:device_id>/finish", methods=["POST"], endpoint="bench_finish")

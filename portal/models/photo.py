@@ -16,6 +16,7 @@ from portal.models.user import User
 
 class PhotoStage(StrEnum):
     INTAKE = "intake"  # after receiving: received -> diagnosis waits for these
+    DIAGNOSIS = "diagnosis"  # what the technician found, taken at the bench when needed
     DISPATCH = "dispatch"  # before the parcel leaves: ready to ship -> shipped waits for these
 
 

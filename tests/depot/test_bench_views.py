@@ -263,3 +263,35 @@ def test_the_wipe_is_recorded(client, at_bench):
     client.post(f"/depot/bench/devices/{device.id}/wipe")
     db.session.expire_all()
     assert device.wiped_at is not None and "Wiped on" in page_of(client, device)
+
+
+def test_the_technician_adds_photos_of_what_was_found_and_the_customer_sees_them(app, client, login, make_staff,
+                                                                                  make_company, make_order,
+                                                                                  take_photos, tmp_path):
+    from io import BytesIO
+
+    from portal.models import DeviceStatus, Photo, Role, Station, StationKind
+    from tests.images import image_bytes
+
+    owner = make_company()
+    device = make_order(owner, devices=1).devices[0]
+    technician = make_staff(Role.TECHNICIAN)
+    device.technician_id = technician.id
+    workflow.move(device, DeviceStatus.RECEIVED, actor=make_staff(Role.RECEIVING))
+    take_photos(device, "intake")
+    workflow.move(device, DeviceStatus.DIAGNOSIS, actor=technician)
+    station = Station(name="Bench 9", kind=StationKind.BENCH)
+    db.session.add(station)
+    db.session.commit()
+    login(technician)
+    client.post("/depot/station", data={"station": str(station.id)})
+    response = client.post(f"/depot/bench/devices/{device.id}/photos", content_type="multipart/form-data",
+                           data={"photo": [(BytesIO(image_bytes()), "corrosion.jpg"),
+                                           (BytesIO(b"not an image"), "notes.jpg")]}, follow_redirects=True)
+    page = response.get_data(as_text=True)
+    assert "1 photo stored" in page and "notes.jpg" in page
+    photo = db.session.scalar(db.select(Photo).where(Photo.stage == "diagnosis"))
+    assert photo.device_id == device.id and photo.station == "Bench 9"
+    login(owner)
+    assert "Diagnosis photos" in client.get(f"/devices/{device.id}").get_data(as_text=True)
+    assert client.get(f"/photos/{photo.id}").mimetype == "image/jpeg"

@@ -24,7 +24,7 @@ from portal.dbbase import utcnow
 from portal.errors import DomainError
 from portal.extensions import db
 from portal.models import Device, DeviceCategory, DeviceStatus, Photo, PhotoStage, Station, User
-from portal.storage import storage
+from portal.storage import StoredFileMissing, storage
 
 #: The depot's usual shot list, for categories without their own. Stored by these English
 #: names, shown translated (`shot_title`), so a customer reads them in their own language.
@@ -301,6 +301,18 @@ def _store(device: Device, data: bytes, *, stage: PhotoStage, shot: str, actor: 
     files.put(photo.storage_key, image.data)
     files.put(photo.thumbnail_key, image.thumbnail)
     return photo
+
+
+def photo_response(photo: Photo, *, thumbnail: bool):
+    """The image as a response for whoever was allowed to see it (the view decides who): only
+    the user's own browser may keep a copy; a file gone from the storage is a 404."""
+    from flask import Response, abort
+
+    try:
+        data, content_type = image_of(photo, thumbnail=thumbnail)
+    except StoredFileMissing:
+        abort(404)
+    return Response(data, mimetype=content_type, headers={"Cache-Control": CACHE_CONTROL})
 
 
 def image_of(photo: Photo, *, thumbnail: bool = False) -> tuple[bytes, str]:

@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-from flask import Response, abort
+from flask import abort
 from flask_login import current_user
 
 from portal import orders, photos
 from portal.customer import bp
 from portal.extensions import db
 from portal.models import Photo
-from portal.storage import StoredFileMissing
 
 
 def photo_for(photo_id: int) -> Photo:
@@ -22,19 +21,11 @@ def photo_for(photo_id: int) -> Photo:
     return photo
 
 
-def _send(photo: Photo, *, thumbnail: bool) -> Response:
-    try:
-        data, content_type = photos.image_of(photo, thumbnail=thumbnail)
-    except StoredFileMissing:
-        abort(404)
-    return Response(data, mimetype=content_type, headers={"Cache-Control": photos.CACHE_CONTROL})
-
-
 @bp.route("/photos/<int:photo_id>", endpoint="photo")
 def photo_image(photo_id: int):
-    return _send(photo_for(photo_id), thumbnail=False)
+    return photos.photo_response(photo_for(photo_id), thumbnail=False)
 
 
 @bp.route("/photos/<int:photo_id>/thumbnail", endpoint="photo_thumbnail")
 def photo_thumbnail(photo_id: int):
-    return _send(photo_for(photo_id), thumbnail=True)
+    return photos.photo_response(photo_for(photo_id), thumbnail=True)

@@ -3,7 +3,7 @@ upload files), and the staff's view of stored photos."""
 
 from __future__ import annotations
 
-from flask import Response, abort, current_app, flash, redirect, render_template, request, url_for
+from flask import abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import ngettext
 from flask_login import current_user
@@ -16,7 +16,6 @@ from portal.errors import DomainError
 from portal.extensions import db
 from portal.i18n import localtime
 from portal.models import Photo, Role, StationKind
-from portal.storage import StoredFileMissing
 
 BOOTH_ROLES = (Role.PHOTO_BOOTH, Role.SUPERVISOR)
 
@@ -144,21 +143,12 @@ def delete_photo(photo_id: int):
     return redirect(url_for("depot.booth"))
 
 
-def send_photo(photo: Photo, *, thumbnail: bool) -> Response:
-    """The image's bytes; only the user's own browser may keep a copy."""
-    try:
-        data, content_type = photos.image_of(photo, thumbnail=thumbnail)
-    except StoredFileMissing:
-        abort(404)
-    return Response(data, mimetype=content_type, headers={"Cache-Control": photos.CACHE_CONTROL})
-
-
 @bp.route("/photos/<int:photo_id>", endpoint="photo")
 def photo_image(photo_id: int):
-    return send_photo(db.get_or_404(Photo, photo_id), thumbnail=False)
+    return photos.photo_response(db.get_or_404(Photo, photo_id), thumbnail=False)
 
 
 @bp.route("/photos/<int:photo_id>/thumbnail", endpoint="photo_thumbnail")
 def photo_thumbnail(photo_id: int):
-    return send_photo(db.get_or_404(Photo, photo_id), thumbnail=True)
+    return photos.photo_response(db.get_or_404(Photo, photo_id), thumbnail=True)
 

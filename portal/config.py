@@ -73,6 +73,17 @@ def load_config(instance_path: str) -> dict:
         # Quotes not decided: a reminder to the approvers after N days, an alert to the manager N days later
         "QUOTE_REMINDER_DAYS": int(os.environ.get("QUOTE_REMINDER_DAYS", "7")),
         "QUOTE_ALERT_DAYS": int(os.environ.get("QUOTE_ALERT_DAYS", "3")),
+        # Deadlines: a device is at risk with less than this share of its stage's time left
+        "DEADLINE_AT_RISK_SHARE": os.environ.get("DEADLINE_AT_RISK_SHARE", "0.2"),
+        # The seller on invoices, and the invoice numbers' prefixes (numbered per year without gaps)
+        "DEPOT_NAME": os.environ.get("DEPOT_NAME", "Depot Repair Sp. z o.o."),
+        "DEPOT_ADDRESS": os.environ.get("DEPOT_ADDRESS", "ul. Serwisowa 1, 02-001 Warszawa, PL"),
+        "DEPOT_TAX_ID": os.environ.get("DEPOT_TAX_ID", "PL5250000000"),
+        "DEPOT_BANK_ACCOUNT": os.environ.get("DEPOT_BANK_ACCOUNT", "PL61 1090 1014 0000 0712 1981 2874"),
+        "INVOICE_PREFIX": os.environ.get("INVOICE_PREFIX", "INV"),
+        "CREDIT_NOTE_PREFIX": os.environ.get("CREDIT_NOTE_PREFIX", "CN"),
+        # Staff sign-in: admins and account managers always need the second factor; with this, all staff
+        "SECOND_FACTOR_FOR_ALL_STAFF": _bool("SECOND_FACTOR_FOR_ALL_STAFF", False),
     }
     if config["SQLALCHEMY_DATABASE_URI"].startswith("postgresql://"):
         # psycopg 3 is the driver we ship; plain postgresql:// would ask for psycopg2.

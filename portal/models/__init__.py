@@ -10,6 +10,7 @@ from portal.models.company import (
     ReturnAddress,
     SizeBand,
 )
+from portal.models.invoice import Invoice, InvoiceCounter, InvoiceKind, InvoiceLine, Payment
 from portal.models.mail import DeferredMail, MailStatus, OutboxAttachment, OutboxMessage
 from portal.models.order import (
     ColumnMapping,
@@ -48,10 +49,24 @@ from portal.models.repair import (
     WorkKind,
     company_approvers,
 )
+from portal.models.sla import DeadlineAlert, DeadlineAlertKind, DeadlineRule, DeadlineStage, Holiday, Note
 from portal.models.station import Station, StationKind
-from portal.models.user import RIGHTS, LoginFailure, Role, StaffRole, User
+from portal.models.user import RIGHTS, AuditEntry, LoginFailure, RecoveryCode, Role, StaffRole, User
 
 __all__ = [
+    "AuditEntry",
+    "RecoveryCode",
+    "Invoice",
+    "InvoiceCounter",
+    "InvoiceKind",
+    "InvoiceLine",
+    "Payment",
+    "DeadlineAlert",
+    "DeadlineAlertKind",
+    "DeadlineRule",
+    "DeadlineStage",
+    "Holiday",
+    "Note",
     "CheckOutcome",
     "ChecklistItem",
     "ChecklistKind",

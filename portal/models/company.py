@@ -53,6 +53,9 @@ class Company(db.Model):
     approval_named_only: Mapped[bool] = mapped_column(default=False, server_default="0")
     approval_po_required: Mapped[bool] = mapped_column(default=False, server_default="0")
     auto_approve_limit: Mapped[Decimal | None] = mapped_column(Numeric(12, 2))
+    #: Invoicing: one invoice per order when its last device ships, or one per shipment (parcel)
+    invoice_per_shipment: Mapped[bool] = mapped_column(default=False, server_default="0")
+    payment_terms_days: Mapped[int] = mapped_column(default=14, server_default="14")
 
     users: Mapped[list[User]] = relationship(
         back_populates="company", foreign_keys="User.company_id", order_by="User.name"

@@ -42,6 +42,7 @@ def create_app(config: dict | None = None) -> Flask:
     register_commands(app)
     register_template_helpers(app)
     register_security_headers(app)
+    register_audit(app)
     return app
 
 
@@ -132,6 +133,7 @@ def register_errorhandlers(app: Flask) -> None:
 
 
 def register_commands(app: Flask) -> None:
+    from portal.backup_cli import backup_command, restore_command
     from portal.booth_cli import booth_cli
     from portal.cli import demo_cli, jobs_cli, staff_cli
     from portal.imports.cli import import_cli
@@ -141,6 +143,14 @@ def register_commands(app: Flask) -> None:
     app.cli.add_command(demo_cli)
     app.cli.add_command(import_cli)
     app.cli.add_command(booth_cli)
+    app.cli.add_command(backup_command)
+    app.cli.add_command(restore_command)
+
+
+def register_audit(app: Flask) -> None:
+    from portal import audit
+
+    audit.register(app)
 
 
 def register_template_helpers(app: Flask) -> None:

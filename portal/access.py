@@ -13,7 +13,7 @@ from portal.models import Role, User
 #: The page each staff role lands on after login, first match wins.
 ROLE_LANDING = (
     (Role.ADMIN, "admin.index"),
-    (Role.ACCOUNT_MANAGER, "admin.companies"),
+    (Role.ACCOUNT_MANAGER, "admin.desk"),
     (Role.CUSTOMER_CARE, "admin.companies"),
 )
 

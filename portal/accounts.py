@@ -182,7 +182,7 @@ def authenticate(email: str, password: str) -> User:
             "Too many failed logins. This account is locked; try again in %(minutes)d minutes "
             "or reset your password.", minutes=minutes)))
     if not check_password_hash(user.password_hash, password):
-        _record_failure(user, now)
+        record_failure(user, now)
         raise LoginRefused(str(wrong))
     if not user.is_active_account:
         raise LoginRefused(str(_l("This account has been deactivated. Ask your company's administrator.")))
@@ -195,7 +195,7 @@ def authenticate(email: str, password: str) -> User:
     return user
 
 
-def _record_failure(user: User, now) -> None:
+def record_failure(user: User, now) -> None:
     config = current_app.config
     db.session.add(LoginFailure(user_id=user.id, failed_at=now))
     db.session.flush()

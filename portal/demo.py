@@ -6,12 +6,15 @@ from datetime import date, timedelta
 
 from sqlalchemy import select
 
-from portal import accounts, assignment, staff
+from portal import accounts, assignment, second_factor, staff
 from portal.dbbase import utcnow
 from portal.extensions import db
 from portal.models import Announcement, AssignmentRule, Company, ReturnAddress, Role, SizeBand, User
 
 DEMO_PASSWORD = "demo-depot-2026"
+#: Admins and account managers sign in with a second factor: in the demo their authenticator is set
+#: up with this key (printed beside their logins), so an app, or `oathtool --totp -b KEY`, gives the code.
+DEMO_TOTP_SECRET = "DEPOTDEMOTOTPKEYDEPOTDEMOTOTPKEY"
 
 STAFF = [
     ("Ada Admin", "admin@depot.example", [Role.ADMIN]),
@@ -62,8 +65,13 @@ def load_demo() -> list[tuple[str, str]]:
     logins: list[tuple[str, str]] = []
     for name, email, roles in STAFF:
         if not accounts.email_taken(email):
-            staff.create_staff(email=email, name=name, roles=roles, password=DEMO_PASSWORD)
-        logins.append((f"{name} ({', '.join(r.value for r in roles)})", email))
+            person = staff.create_staff(email=email, name=name, roles=roles, password=DEMO_PASSWORD)
+            if second_factor.needs_second_factor(person):
+                second_factor.enrol_known_secret(person, DEMO_TOTP_SECRET)
+        who = f"{name} ({', '.join(r.value for r in roles)})"
+        if any(role in second_factor.ROLES_THAT_NEED_IT for role in roles):
+            who = f"{name} ({', '.join(r.value for r in roles)}; authenticator key {DEMO_TOTP_SECRET})"
+        logins.append((who, email))
 
     managers = {u.email: u for u in assignment.active_managers()}
     if db.session.scalar(select(AssignmentRule.id).limit(1)) is None:
@@ -208,13 +216,22 @@ def demo_photo(title: str, shot: str, hue: int) -> bytes:
     return buffer.getvalue()
 
 
+def _photograph(device, stage: str, hue: int, actor=None) -> None:
+    """The shots a booth would take of the device at this stage, as stand-in pictures."""
+    from portal import photos
+
+    for shot in photos.shot_list(device.category)[:photos.needed()]:
+        photos.add_photo(device, demo_photo(f"{device.manufacturer} {device.model}", f"{shot} · {stage}", hue),
+                         stage=stage, shot=shot, actor=actor, station="Photo booth 1")
+
+
 def _demo_depot_flow(submitted, user) -> None:
     """Devices at every station of this part of the depot: photographed at intake, beyond repair and
     waiting at dispatch, shipped in a parcel with a tracking number, delivered, a repeat repair, an
     order whose receiving was closed with a device missing and one found that was not on it."""
     from datetime import timedelta
 
-    from portal import dispatch, orders, photos, receiving, workflow
+    from portal import dispatch, orders, receiving, workflow
     from portal.dbbase import utcnow
     from portal.models import DeviceStatus, Station
 
@@ -227,9 +244,7 @@ def _demo_depot_flow(submitted, user) -> None:
                for name in ("Receiving 1", "Photo booth 1", "Dispatch 1")}
 
     def photograph(device, stage, hue):
-        for shot in photos.shot_list(device.category)[:photos.needed()]:
-            photos.add_photo(device, demo_photo(f"{device.manufacturer} {device.model}", f"{shot} · {stage}", hue),
-                             stage=stage, shot=shot, actor=photographer, station="Photo booth 1")
+        _photograph(device, stage, hue, actor=photographer)
 
     def to_ready(device, *, repaired: bool, hue: int):
         receiving.scan(device.tag_code, actor=clerk, station=station["Receiving 1"], current=None)
@@ -349,7 +364,7 @@ def _demo_bench(submitted, user, categories) -> None:
     the quality check."""
     from decimal import Decimal
 
-    from portal import bench, orders, photos, quotes, receiving, workflow
+    from portal import bench, orders, quotes, receiving, workflow
     from portal.models import ChecklistItem, Decision, DeviceStatus, PriceItem, Station, TaxRate, TechnicianSkill
 
     vat = TaxRate(name="VAT 23%", rate=Decimal("23.00"))
@@ -378,9 +393,7 @@ def _demo_bench(submitted, user, categories) -> None:
     for n, device in enumerate(order.devices):
         receiving.scan(device.tag_code, actor=clerk, station=station, current=None)
         device.technician_id = technician.id
-        for shot in photos.shot_list(device.category)[:photos.needed()]:
-            photos.add_photo(device, demo_photo(f"{device.manufacturer} {device.model}", f"{shot} · intake", 30 * n),
-                             stage="intake", shot=shot, actor=None, station="Photo booth 1")
+        _photograph(device, "intake", 30 * n)
         workflow.move(device, DeviceStatus.DIAGNOSIS, actor=technician, station="Bench 1")
     waiting_a, waiting_b, repairing, parts_short, at_qc = order.devices
 
@@ -408,3 +421,55 @@ def _demo_bench(submitted, user, categories) -> None:
         line.done = True
     workflow.move(at_qc, DeviceStatus.QUALITY_CHECK, actor=technician, station="Bench 1", note="Window replaced")
     bench.assign_unassigned()  # received devices join the technician's queue
+    _demo_invoiced(submitted, user, items)
+
+
+def _demo_invoiced(submitted, user, items) -> None:
+    """An order repaired, checked, shipped and invoiced, partly paid; and a device whose deadline is
+    at risk and one overdue, for the account manager's desk."""
+    from datetime import date, timedelta
+
+    from portal import bench, dispatch, invoicing, orders, pricing, quotes, receiving, workflow
+    from portal.dbbase import utcnow
+    from portal.models import Decision, DeviceStatus, Station, Transition
+
+    olga, care, clerk = user("olga@nordlog.example"), user("care@depot.example"), user("receiving@depot.example")
+    technician, tester = user("technician@depot.example"), user("tester@depot.example")
+    dispatcher, admin = user("dispatch@depot.example"), user("admin@depot.example")
+    station = {name: db.session.scalar(select(Station).where(Station.name == name))
+               for name in ("Receiving 1", "Dispatch 1")}
+    order = submitted(olga, 110, 2, po="PO-2026-102")
+    orders.accept_order(order, {}, actor=care)
+    for n, device in enumerate(order.devices):
+        receiving.scan(device.tag_code, actor=clerk, station=station["Receiving 1"], current=None)
+        device.technician_id = technician.id
+        _photograph(device, "intake", 60 + 20 * n)
+        workflow.move(device, DeviceStatus.DIAGNOSIS, actor=technician, station="Bench 1")
+        draft = quotes.draft_for(device, actor=technician)
+        quotes.add_line(draft, actor=technician, tier="required", quantity=1, item=items["P-TC52-BAT"])
+        quotes.add_line(draft, actor=technician, tier="required", quantity=1, item=items["L-30"])
+        quotes.add_line(draft, actor=technician, tier="recommended", quantity=1, item=items["L-CLEAN"])
+        quotes.send(draft, actor=technician, station="Bench 1")
+        quotes.decide(draft, actor=olga, choice=Decision.RECOMMENDED if n else Decision.REQUIRED, revision=1,
+                      po_number="PO-2026-102")
+        accepted = [line.id for line in draft.lines if line.accepted]
+        bench.record_work(device, actor=technician, minutes=35, note="Battery replaced, contacts cleaned",
+                          line_ids_done=accepted)
+        bench.finish_repair(device, actor=technician, station="Bench 1")
+        workflow.move(device, DeviceStatus.READY_TO_SHIP, actor=tester, station="Quality check 1", note="Passed")
+        _photograph(device, "dispatch", 150)
+        dispatch.scan(device.tag_code, actor=dispatcher, station=station["Dispatch 1"],
+                      parcel=order.devices[0].parcel if n else None)
+    parcel = order.devices[0].parcel
+    dispatch.set_carrier(parcel, "dpd", "01234567890123", "", actor=dispatcher)
+    dispatch.pick_up(parcel.code, actor=dispatcher, station=station["Dispatch 1"])
+    invoice = db.session.scalars(invoicing.office_invoices().limit(1)).first()
+    if invoice is not None:  # paid in part: the customer sees what is left
+        invoicing.record_payment(invoice, str(pricing.money(invoice.gross / 2)), date.today(), "Transfer 2026/11/0042",
+                                 actor=admin)
+
+    # The desk's deadlines: a device received days ago still waiting at the bench.
+    late = db.session.scalar(select(Transition).join(Transition.device).where(
+        Transition.to_status == DeviceStatus.RECEIVED).order_by(Transition.id).limit(1))
+    if late is not None:
+        late.at = utcnow() - timedelta(days=6)

@@ -19,7 +19,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select, update
 
-from portal import carriers, orders, workflow
+from portal import carriers, invoicing, orders, workflow
 from portal.dbbase import utcnow
 from portal.errors import DomainError, NotAllowed
 from portal.extensions import db
@@ -256,6 +256,7 @@ def pick_up(code: str, *, actor: User, station: Station) -> Scan:
         device.unlock_code_encrypted = None  # the depot keeps no customer secrets once it has left
     parcel.state, parcel.picked_up_at, parcel.picked_up_by = ParcelState.PICKED_UP, utcnow(), actor
     _mail_shipped(parcel)
+    invoicing.on_shipped(parcel)  # the order's (or this shipment's) invoice, once its devices have shipped
     db.session.flush()
     return Scan("success", _("Parcel %(code)s picked up: %(count)d devices shipped with %(carrier)s %(number)s.",
                              code=parcel.code, count=len(parcel.devices),

@@ -15,13 +15,16 @@ from flask import g, has_app_context
 from flask.testing import FlaskClient
 from sqlalchemy import text
 
-from portal import accounts, create_app, staff
+from portal import accounts, create_app, second_factor, staff
 from portal.cli import run_jobs
 from portal.dbbase import utcnow
 from portal.extensions import db
 from portal.models import RIGHTS, Role, SizeBand
 
 PASSWORD = "correct-horse-battery"
+#: The authenticator secret of every staff member the fixtures set up with a second factor
+TOTP_SECRET = "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP"
+SECOND_FACTOR_PATHS = ("/login/second-factor", "/login/second-factor/setup")
 
 
 def pytest_generate_tests(metafunc):
@@ -199,13 +202,43 @@ def make_user(app):
 def make_staff(app):
     counter = iter(range(1, 10_000))
 
-    def make(*roles: Role, name=None):
+    def make(*roles: Role, name=None, with_second_factor: bool | None = None):
+        """A staff member; those who need the second factor (or with_second_factor=True) have the
+        authenticator set up with TOTP_SECRET, as if they had enrolled."""
         n = next(counter)
         user = staff.create_staff(email=f"staff{n}@depot.example", name=name or f"Staff {n}",
                                   roles=list(roles), password=PASSWORD)
+        if with_second_factor or (with_second_factor is None and second_factor.needs_second_factor(user)):
+            second_factor.enrol_known_secret(user, TOTP_SECRET)
         db.session.commit()
         return user
     return make
+
+
+def next_login_code(user) -> str:
+    """The code the user's authenticator (set up with TOTP_SECRET) would show for their next login.
+
+    A code works once: the next login takes the next step's code, which is still in the window.
+    Only when a test logs in more often than that (the clock hardly moves in a test) is the
+    record of the last used code cleared, as if time had passed; recovery codes stay as they are.
+    Staff not set up yet are set up with TOTP_SECRET, as if they had enrolled.
+    """
+    db.session.refresh(user)
+    if not second_factor.is_enrolled(user):
+        second_factor.enrol_known_secret(user, TOTP_SECRET)
+        db.session.commit()
+    now, last = second_factor.now_step(), second_factor.last_used_step(user)
+    step = now if last is None or last < now else now + 1
+    if last is not None and last > now:
+        second_factor.enrol_known_secret(user, TOTP_SECRET, new_recovery_codes=False)
+        db.session.commit()
+        step = now
+    return second_factor.current_code(TOTP_SECRET, step=step)
+
+
+def pass_second_factor(client, user, **data):
+    """Complete the second step of a login (extra form data, such as a csrf_token, is sent along)."""
+    return client.post("/login/second-factor", data={"code": next_login_code(user), **data})
 
 
 @pytest.fixture
@@ -214,6 +247,9 @@ def login(client):
         client.post("/logout")
         response = client.post("/login", data={"email": user.email, "password": password})
         assert response.status_code == 302, response.get_data(as_text=True)
+        if response.headers["Location"].split("?")[0] in SECOND_FACTOR_PATHS:
+            response = pass_second_factor(client, user)
+            assert response.status_code == 302, response.get_data(as_text=True)
         return response
     return log_in
 

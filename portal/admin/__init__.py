@@ -11,4 +11,14 @@ def office_staff_only():
     return require_staff(Role.ADMIN, Role.ACCOUNT_MANAGER, Role.CUSTOMER_CARE)
 
 
-from portal.admin import approval_views, checklist_views, order_views, price_views, views  # noqa: E402,F401
+from portal.admin import (  # noqa: E402,F401
+    approval_views,
+    audit_views,
+    checklist_views,
+    deadline_views,
+    invoice_views,
+    order_views,
+    price_views,
+    second_factor_views,
+    views,
+)

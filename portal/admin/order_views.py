@@ -8,8 +8,9 @@ from flask_login import current_user
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
-from portal import accounts, orders, receiving, workflow
+from portal import accounts, notes, orders, receiving, workflow
 from portal.admin import bp
+from portal.admin.deadline_views import note_form
 from portal.admin.forms import STATION_KINDS, CategoryForm, CheckForm, OnBehalfForm, StationForm
 from portal.customer.forms import ConfirmForm
 from portal.errors import DomainError
@@ -75,6 +76,7 @@ def check_order(order_id):
             return redirect(url_for("admin.new_orders"))
     return render_template("admin/check_order.html", order=order, form=form, titles=workflow.STATUS_TITLES,
                            request_types=list(RequestType), close_form=ConfirmForm(),
+                           notes=notes.notes_for(order, viewer=current_user), note_form=note_form(order),
                            may_close=current_user.has_role(Role.ACCOUNT_MANAGER, Role.ADMIN)
                            and order.receiving_closed_at is None and order.state != OrderState.CANCELLED
                            and any(d.status == DeviceStatus.REGISTERED for d in order.devices))

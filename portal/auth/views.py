@@ -5,7 +5,7 @@ from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
 
-from portal import accounts
+from portal import accounts, second_factor
 from portal.access import landing_url, safe_next
 from portal.auth import bp
 from portal.auth.forms import (
@@ -16,6 +16,7 @@ from portal.auth.forms import (
     NewPasswordForm,
     RegistrationForm,
 )
+from portal.auth.second_factor_views import start_pending_login
 from portal.errors import DomainError
 from portal.extensions import db
 from portal.forms import options, refuse
@@ -86,6 +87,8 @@ def login():
             flash(error.message, "error")
         else:
             db.session.commit()
+            if second_factor.asks_at_login(user):
+                return start_pending_login(user, remember=form.remember.data, next_url=request.args.get("next"))
             login_user(user, remember=form.remember.data)
             session.pop("language", None)
             return redirect(safe_next(request.args.get("next")) or landing_url(user))

@@ -10,7 +10,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy.orm import selectinload
 
-from portal import documents, orders, photos, quotes, spreadsheets, workflow
+from portal import documents, notes, orders, photos, quotes, spreadsheets, workflow
 from portal.customer import bp
 from portal.customer.forms import ConfirmForm, ParcelForm
 from portal.errors import DomainError
@@ -108,7 +108,8 @@ def order(order_id):
                            may_edit=orders.may_edit(current_user, order),
                            before_receipt=orders.is_before_receipt(order),
                            path=workflow.USUAL_PATH, place=workflow.place_on_path,
-                           progress=orders.overall_progress(order))
+                           progress=orders.overall_progress(order),
+                           notes=notes.notes_for(order, viewer=current_user))
 
 
 @bp.route("/devices/<int:device_id>")
@@ -121,6 +122,7 @@ def device(device_id):
                            path=workflow.path_of(device), usual=workflow.USUAL_PATH,
                            times=workflow.stage_times(device), action_form=ConfirmForm(),
                            photos=photos.photos_of(device), revisions=quotes.shown_revisions(device),
+                           notes=notes.notes_for(device.order, viewer=current_user, device=device),
                            may_approve=device.status == DeviceStatus.AWAITING_APPROVAL
                            and quotes.is_approver(current_user, device.order))
 

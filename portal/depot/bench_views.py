@@ -15,7 +15,7 @@ from sqlalchemy import func, select
 from wtforms import HiddenField, IntegerField, RadioField, SelectField, StringField, TextAreaField
 from wtforms.validators import InputRequired, Length, NumberRange
 
-from portal import bench, parts, photos, quotes, receiving, workflow
+from portal import bench, deadlines, parts, photos, quotes, receiving, workflow
 from portal.checklists import items_for
 from portal.customer.forms import ConfirmForm
 from portal.depot import bp
@@ -193,11 +193,15 @@ def bench_queue():
     people = bench.technicians()
     queues = [(person, bench.queue(person)) for person in people] if is_supervisor else []
     mine = bench.queue(current_user) if current_user.has_role(Role.TECHNICIAN) else []
+    unassigned = bench.unassigned() if is_supervisor else []
+    dues = deadlines.due_by_device({d.id for d in [*mine, *unassigned, *(d for _p, q in queues for d in q)]})
+    mine, unassigned = deadlines.overdue_first(mine, dues), deadlines.overdue_first(unassigned, dues)
+    queues = [(person, deadlines.overdue_first(devices, dues)) for person, devices in queues]
     reassign_form = ReassignForm(formdata=None)
     reassign_form.technician.choices = options([(str(p.id), p.name) for p in people])
     return render_template(
         "depot/bench.html", station=station, form=ConfirmForm(), message=message, mine=mine, queues=queues,
-        unassigned=bench.unassigned() if is_supervisor else [], is_supervisor=is_supervisor,
+        unassigned=unassigned, is_supervisor=is_supervisor, dues=dues,
         reassign_form=reassign_form, titles=workflow.STATUS_TITLES, is_express=bench.is_express,
         loads=bench.loads(), people=people,
     ), 422 if message else 200

@@ -9,7 +9,7 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from sqlalchemy import select
 
-from portal import bench, photos, receiving, workflow
+from portal import bench, deadlines, photos, receiving, workflow
 from portal.checklists import items_for
 from portal.customer.forms import ConfirmForm
 from portal.depot import bp
@@ -62,8 +62,11 @@ def quality_check():
         if target:
             return redirect(target)
         message = (level, text)
+    queue = waiting()
+    dues = deadlines.due_by_device([d.id for d in queue])
     return render_template("depot/qc.html", station=station, form=ConfirmForm(), message=message,
-                           waiting=waiting(), titles=workflow.STATUS_TITLES), 422 if message else 200
+                           waiting=deadlines.overdue_first(queue, dues), dues=dues,
+                           titles=workflow.STATUS_TITLES), 422 if message else 200
 
 
 def _device_page(device: Device, station, *, checks: ChecksForm | None = None, reason: str = "",

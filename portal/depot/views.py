@@ -3,7 +3,7 @@
 from flask import redirect, render_template, request, url_for
 from flask_login import current_user
 
-from portal import receiving, search, workflow
+from portal import deadlines, receiving, search, workflow
 from portal.admin.forms import ROLE_TITLES
 from portal.depot import bp
 from portal.extensions import db
@@ -43,4 +43,4 @@ def device(device_id):
     return render_template("depot/device.html", device=device, titles=workflow.STATUS_TITLES,
                            path=workflow.path_of(device), usual=workflow.USUAL_PATH,
                            times=workflow.stage_times(device),
-                           repeat_note=receiving.repeat_note(device))
+                           repeat_note=receiving.repeat_note(device), dues=deadlines.due(device))

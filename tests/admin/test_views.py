@@ -128,11 +128,11 @@ def test_office_staff_open_companies_and_mail_but_not_the_admin_pages(client, ma
 
 @pytest.mark.parametrize("roles, landing", [
     ((Role.ADMIN,), "/admin/"),
-    ((Role.ACCOUNT_MANAGER,), "/admin/companies"),
+    ((Role.ACCOUNT_MANAGER,), "/admin/desk"),
     ((Role.CUSTOMER_CARE,), "/admin/companies"),
     ((Role.TECHNICIAN,), "/depot/"),
     ((Role.RECEIVING, Role.DISPATCH), "/depot/"),
-    ((Role.TECHNICIAN, Role.ACCOUNT_MANAGER), "/admin/companies"),
+    ((Role.TECHNICIAN, Role.ACCOUNT_MANAGER), "/admin/desk"),
 ])
 def test_staff_land_on_the_page_of_their_role(client, make_staff, login, roles, landing):
     response = login(make_staff(*roles))

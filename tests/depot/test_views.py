@@ -52,3 +52,23 @@ def test_customers_have_no_search_box_and_no_staff_search(client, make_company, 
     login(make_company())
     assert 'role="search"' not in client.get("/home").get_data(as_text=True)
     assert client.get("/depot/search?q=x").status_code == 403
+
+
+def test_the_staff_device_page_shows_each_deadline_and_when_its_clock_paused(client, make_staff, login,
+                                                                            make_company, make_order, take_photos):
+    from portal import workflow
+    from portal.extensions import db
+    from portal.models import DeviceStatus
+
+    device = make_order(make_company(), devices=1).devices[0]
+    technician = make_staff(Role.TECHNICIAN)
+    workflow.move(device, DeviceStatus.RECEIVED, actor=make_staff(Role.RECEIVING))
+    take_photos(device, "intake")
+    workflow.move(device, DeviceStatus.DIAGNOSIS, actor=technician)
+    workflow.move(device, DeviceStatus.AWAITING_APPROVAL, actor=technician)
+    db.session.commit()
+    login(make_staff(Role.SUPERVISOR))
+    page = client.get(f"/depot/devices/{device.id}").get_data(as_text=True)
+    table = page[page.index('id="deadlines-heading"'):]
+    assert "Diagnosis" in table and "Turnaround" in table and "working days" in table
+    assert " – now" in table  # the turnaround clock is paused while the customer decides

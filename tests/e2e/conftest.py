@@ -71,6 +71,23 @@ def page(browser, live_server) -> Page:
     context.close()
 
 
+def enter_second_factor(page: Page, live_server: LiveServer, email: str) -> None:
+    """After the password of staff who sign in with a second factor (admins, account managers):
+    type the code their authenticator would show (see tests.conftest.next_login_code)."""
+    from sqlalchemy import select
+
+    from portal.models import User
+    from tests.conftest import next_login_code
+
+    with live_server.app.app_context():
+        code = next_login_code(db.session.scalar(select(User).where(User.email == email)))
+        db.session.remove()
+    if page.url.endswith("/login/second-factor/setup"):  # set up just now, as if they had enrolled
+        page.goto("/login/second-factor")
+    page.get_by_label("Code", exact=True).fill(code)
+    page.get_by_role("button", name="Continue").click()
+
+
 def confirmed_customer(app: Flask, *, email: str, password: str, legal_name: str, tax_id: str):
     """A registered company whose first user has confirmed the e-mail; call inside the app context."""
     from portal import accounts

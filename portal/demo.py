@@ -431,7 +431,7 @@ def _demo_invoiced(submitted, user, items) -> None:
 
     from portal import bench, dispatch, invoicing, orders, pricing, quotes, receiving, workflow
     from portal.dbbase import utcnow
-    from portal.models import Decision, DeviceStatus, Station, Transition
+    from portal.models import Decision, DeviceStatus, Order, Station, Transition
 
     olga, care, clerk = user("olga@nordlog.example"), user("care@depot.example"), user("receiving@depot.example")
     technician, tester = user("technician@depot.example"), user("tester@depot.example")
@@ -468,8 +468,12 @@ def _demo_invoiced(submitted, user, items) -> None:
         invoicing.record_payment(invoice, str(pricing.money(invoice.gross / 2)), date.today(), "Transfer 2026/11/0042",
                                  actor=admin)
 
-    # The desk's deadlines: a device received days ago still waiting at the bench.
-    late = db.session.scalar(select(Transition).join(Transition.device).where(
-        Transition.to_status == DeviceStatus.RECEIVED).order_by(Transition.id).limit(1))
-    if late is not None:
-        late.at = utcnow() - timedelta(days=6)
+    # The desk's deadlines: one device received days ago still waiting at the bench (overdue), one
+    # received the day before yesterday (at risk); and an order whose parcel never came.
+    received = db.session.scalars(select(Transition).where(Transition.to_status == DeviceStatus.RECEIVED)
+                                  .order_by(Transition.id).limit(2)).all()
+    for transition, age in zip(received, (timedelta(days=6), timedelta(hours=41)), strict=False):
+        transition.at = utcnow() - age
+    waiting = db.session.scalar(select(Order).where(Order.po_reference == "PO-2026-118"))
+    if waiting is not None:
+        waiting.submitted_at = waiting.created_at = utcnow() - timedelta(days=8)

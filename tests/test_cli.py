@@ -1,6 +1,7 @@
 """The `flask staff`, `flask jobs` and `flask demo` commands."""
 
 import re
+from decimal import Decimal
 from urllib.parse import urlsplit
 
 from sqlalchemy import func, select
@@ -129,3 +130,14 @@ def test_the_demo_shows_the_bench_quotes_and_the_quality_check(runner, client):
     assert client.post("/login", data={"email": "olga@nordlog.example", "password": DEMO_PASSWORD}).status_code == 302
     page = client.get(f"/orders/{waiting.order_id}/approval").get_data(as_text=True)
     assert waiting.tag_code in page and "Accept the recommended repair" in page
+
+
+def test_the_demo_shows_an_invoice_half_paid_and_a_desk_with_deadlines(runner):
+    from portal import deadlines
+    from portal.models import Invoice
+
+    assert runner.invoke(args=["demo", "load"]).exit_code == 0
+    [invoice] = db.session.scalars(select(Invoice)).all()
+    assert invoice.paid_amount * 2 in (invoice.gross, invoice.gross + Decimal("0.01"))
+    states = {due.state for _device, due in deadlines.open_devices_due()}
+    assert "overdue" in states

@@ -25,11 +25,13 @@ from collections.abc import Iterator
 from dataclasses import asdict, dataclass, replace
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import Column, MetaData, String, Table, Text, create_engine, event, inspect, select, text
 from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.schema import CreateIndex, CreateTable
 
+from portal import reports
 from portal.extensions import db
 from portal.models import (
     AssignmentMethod,
@@ -41,6 +43,7 @@ from portal.models import (
     ManagerAssignment,
     Order,
     OrderState,
+    ReportWatermark,
     RequestType,
     ReturnAddress,
     Role,
@@ -52,7 +55,7 @@ from portal.models import (
 )
 
 #: Bump when the data this module makes changes; a different schema reseeds by itself.
-SEED_VERSION = 1
+SEED_VERSION = 2  # 2: the reports' summaries
 PASSWORD = "bench-depot-password"
 ADMIN_EMAIL = "admin@largest.bench.example"
 OWN_EMAIL = "own@largest.bench.example"
@@ -349,6 +352,8 @@ class Seeder:
         self.rows = {"transitions": 0}
         self.is_sqlite = engine.dialect.name == "sqlite"
         self.password_hash = ""
+        self.tally = reports.Tally(ZoneInfo(os.environ.get("DEPOT_TIMEZONE", "Europe/Warsaw")))
+        self.last_transition_id = 0
 
     # helpers
     def insert(self, conn: Connection, table, rows: list[dict]) -> None:
@@ -372,6 +377,7 @@ class Seeder:
         with self.engine.begin() as conn:
             self.insert_orders(conn)
         self.insert_devices()
+        self.insert_report_summaries()
         self.log(f"  indexes: building {len(deferred)} ...")
         t = time.perf_counter()
         with self.engine.begin() as conn:
@@ -701,7 +707,54 @@ class Seeder:
                              f"transitions: {transition_id:,}, {elapsed:.0f} s")
                     next_report = round(device_id / total + 0.1, 1)
         self.flush(devices, transitions)
+        self.last_transition_id = transition_id
         self.log(f"  devices: {device_id:,}, transitions: {transition_id:,}, {time.perf_counter() - started:.0f} s")
+
+    def insert_report_summaries(self) -> None:
+        """The summaries `flask jobs run` keeps (portal.reports.refresh), from the counts the devices'
+        lives were tallied into as they were made, and the watermark after the last transition."""
+        started = time.perf_counter()
+        rows = self.tally.rows()
+        with self.engine.begin() as conn:
+            for model, model_rows in rows.items():
+                self.insert(conn, model.__table__, model_rows)
+            self.insert(conn, ReportWatermark.__table__,
+                        [{"id": 1, "last_transition_id": self.last_transition_id, "refreshed_at": self.now}])
+        self.log(f"  report summaries: {sum(len(r) for r in rows.values()):,} rows, "
+                 f"{time.perf_counter() - started:.1f} s")
+
+    def tally_life(self, cut: list) -> None:
+        """Count a device's transitions as portal.reports.refresh would. Deadlines are approximated
+        (working days as 7/5 calendar days, no holidays, standard level): the bench times the
+        reading of the summaries, not these figures."""
+        tally, previous, received = self.tally, None, None
+        diagnosed = approved = ready = None
+        paused_since, pauses = None, []
+        for status, at, actor, _station, _note in cut:
+            ts = float(int(at))
+            tally.transition(previous, (status, ts, actor), received)
+            if paused_since is not None:
+                pauses.append((paused_since, ts))
+                paused_since = None
+            if status in (S.AWAITING_APPROVAL, S.WAITING_FOR_PARTS):
+                paused_since = ts
+            if received is None and status == S.RECEIVED:
+                received = ts
+            elif received is not None and previous is not None:
+                if diagnosed is None and previous[0] == S.DIAGNOSIS and status in reports.DIAGNOSIS_DONE:
+                    diagnosed = ts
+                if approved is None and status in (S.REPAIR, S.WAITING_FOR_PARTS) and \
+                        previous[0] in (S.AWAITING_APPROVAL, S.DIAGNOSIS):
+                    approved = ts
+                if ready is None and status == S.READY_TO_SHIP:
+                    ready = ts
+            previous = (status, ts, actor)
+        for stage, start, done, days in (("diagnosis", received, diagnosed, 2), ("repair", approved, ready, 5),
+                                         ("turnaround", received, ready, 10)):
+            if start is None or done is None or done < start:
+                continue
+            paused = sum(max(0.0, min(b, done) - max(a, start)) for a, b in pauses)
+            tally.stage_outcome(stage, done, done - start - paused <= days * 1.4 * DAY)
 
     def flush(self, devices: list[dict], transitions: list[dict]) -> None:
         with self.engine.begin() as conn:
@@ -747,6 +800,7 @@ class Seeder:
                 steps.append((S.RECEIVED, t, rng.choice(staff[Role.RECEIVING]), "Receiving", ""))
                 self.life_after_receipt(steps, t, warranty, owner)
             cut = [s for s in steps if s[1] <= now_ts]
+            self.tally_life(cut)
             previous = None
             for status, at, actor, station, note in cut:
                 transition_id += 1

@@ -38,6 +38,7 @@ def create_app(config: dict | None = None) -> Flask:
 
     register_extensions(app)
     register_blueprints(app)
+    register_view_as(app)  # after the blueprints: the second-factor check runs first
     register_errorhandlers(app)
     register_commands(app)
     register_template_helpers(app)
@@ -145,6 +146,12 @@ def register_commands(app: Flask) -> None:
     app.cli.add_command(booth_cli)
     app.cli.add_command(backup_command)
     app.cli.add_command(restore_command)
+
+
+def register_view_as(app: Flask) -> None:
+    from portal import view_as
+
+    view_as.register(app)
 
 
 def register_audit(app: Flask) -> None:

@@ -33,7 +33,7 @@ def create_staff_command(email, name, roles, password):
 
 
 def run_jobs() -> dict[str, int]:
-    from portal import bench, deadlines, dispatch, orders, quote_mail
+    from portal import bench, deadlines, dispatch, orders, quote_mail, reports
 
     reminders = orders.send_parcel_reminders()
     db.session.commit()
@@ -45,10 +45,12 @@ def run_jobs() -> dict[str, int]:
     db.session.commit()
     escalations = deadlines.send_escalations()
     db.session.commit()
+    counted = reports.refresh()
+    db.session.commit()
     delivered = dispatch.deliver_overdue()
     db.session.commit()
     return {"parcel reminders": reminders, "devices assigned": assigned, "quote reminders": quote_reminders,
-            "overdue digests": overdue, "escalations": escalations,
+            "overdue digests": overdue, "escalations": escalations, "transitions summarised": counted,
             "parcels delivered": delivered,
             "mail written": outbox.compose_deferred(), "mail": sum(outbox.send_queued().values())}
 
@@ -56,7 +58,8 @@ def run_jobs() -> dict[str, int]:
 @jobs_cli.command("run")
 def run_jobs_command():
     """Run every due job once: parcel reminders, technicians for received devices, quote reminders,
-    overdue digests and escalations, parcels delivered after the days for it, the mail outbox."""
+    overdue digests and escalations, the reports' summaries, parcels delivered after the days for it,
+    the mail outbox."""
     results = run_jobs()
     click.echo(", ".join(f"{name}: {count}" for name, count in results.items()))
 

@@ -73,6 +73,8 @@ def load_config(instance_path: str) -> dict:
         # Quotes not decided: a reminder to the approvers after N days, an alert to the manager N days later
         "QUOTE_REMINDER_DAYS": int(os.environ.get("QUOTE_REMINDER_DAYS", "7")),
         "QUOTE_ALERT_DAYS": int(os.environ.get("QUOTE_ALERT_DAYS", "3")),
+        # Reports: what an hour of a technician's time costs the depot (margin = revenue - parts - time)
+        "TECHNICIAN_HOURLY_COST": os.environ.get("TECHNICIAN_HOURLY_COST", "30.00"),
         # Deadlines: a device is at risk with less than this share of its stage's time left
         "DEADLINE_AT_RISK_SHARE": os.environ.get("DEADLINE_AT_RISK_SHARE", "0.2"),
         # The seller on invoices, and the invoice numbers' prefixes (numbered per year without gaps)

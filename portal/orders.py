@@ -124,7 +124,9 @@ def start_draft(company: Company, *, owner: User, actor: User) -> Order:
     if owner.company_id != company.id:
         raise NotAllowed(str(_l("The order's owner must be a user of the company.")))
     default_address = next((a for a in company.return_addresses if a.is_default and not a.is_archived), None)
-    order = Order(company=company, owner=owner, created_by=actor, state=OrderState.DRAFT,
+    from portal.view_as import acting_staff  # a staff member viewing the portal as `actor` created it
+
+    order = Order(company=company, owner=owner, created_by=acting_staff(actor) or actor, state=OrderState.DRAFT,
                   return_address=default_address, contact_name=owner.name, contact_email=owner.email,
                   draft={})
     db.session.add(order)

@@ -211,6 +211,13 @@ def can_move(device: Device, to: DeviceStatus, user: User | None) -> bool:
 
 
 def _record(device: Device, frm, to, *, actor, station, note, on_behalf_of) -> Transition:
+    if actor is not None and on_behalf_of is None and not actor.is_staff:
+        # A staff member viewing the portal as this customer user: both are recorded.
+        from portal.view_as import acting_staff
+
+        staff = acting_staff(actor)
+        if staff is not None:
+            actor, on_behalf_of = staff, actor
     transition = Transition(
         device=device, from_status=frm, to_status=to, actor=actor, on_behalf_of=on_behalf_of,
         station=station, note=note.strip(), at=device.status_changed_at,

@@ -19,6 +19,8 @@ from portal.admin import (  # noqa: E402,F401
     invoice_views,
     order_views,
     price_views,
+    report_views,
     second_factor_views,
+    view_as_views,
     views,
 )

@@ -16,16 +16,16 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from flask_wtf import FlaskForm
 from sqlalchemy import select
-from wtforms import BooleanField, RadioField, SelectField, SelectMultipleField, StringField
+from wtforms import BooleanField, RadioField, SelectField, SelectMultipleField, StringField, TextAreaField
 from wtforms.validators import Length, Optional
 from wtforms.widgets import CheckboxInput, ListWidget
 
-from portal import approval_policy, pricing, quotes
+from portal import approval_policy, pricing, quotes, view_as
 from portal.customer import bp
 from portal.customer.order_views import order_for
 from portal.errors import DomainError
 from portal.extensions import db
-from portal.forms import options, refuse
+from portal.forms import options, refuse, required
 from portal.models import Decision, Device, DeviceStatus, Order, Quote, QuoteState, User
 from portal.quote_documents import quote_number
 from portal.quote_documents import quote_pdf as build_quote_pdf
@@ -45,6 +45,14 @@ class ApprovalForm(FlaskForm):
         ("", _l("Choose…")), (Decision.REQUIRED.value, _l("Accept the required repair")),
         (Decision.RECOMMENDED.value, _l("Accept the recommended repair")),
         (Decision.DECLINED.value, _l("Decline"))]), validators=[Optional()])
+
+
+class ConsentApprovalForm(ApprovalForm):
+    """The page as a staff member viewing the portal as the customer sees it: their consent is recorded."""
+
+    consent_note = TextAreaField(_l("The customer's consent"), validators=[required(), Length(max=2000)],
+                                 description=_l("You decide as the customer user you are viewing as: write how and "
+                                                "when they agreed, e.g. “approved by phone on 25 Nov by Olga”."))
 
 
 class CheckboxListField(SelectMultipleField):
@@ -284,12 +292,15 @@ def picked_ids(args) -> list[int]:
 @bp.route("/orders/<int:order_id>/approval", methods=["GET", "POST"])
 def order_approval(order_id):
     order = order_for(order_id)
-    form = ApprovalForm()
+    staff = view_as.acting_staff(current_user)  # viewing as the customer: decided by staff, for them
+    form = ConsentApprovalForm() if staff else ApprovalForm()
     if request.method == "GET":
         form.po_number.data = order.po_reference
-    return approval_page(order, actor=current_user, may_decide=quotes.is_approver(current_user, order), form=form,
-                         template="customer/order_approval.html",
+    return approval_page(order, actor=staff or current_user, may_decide=quotes.is_approver(current_user, order),
+                         form=form, template="customer/order_approval.html",
                          redirect_url=url_for("customer.order_approval", order_id=order.id),
+                         on_behalf_of=current_user._get_current_object() if staff else None,
+                         consent_note=(form.consent_note.data or "") if staff else "",
                          po_required=order.company.approval_po_required)
 
 

@@ -49,11 +49,23 @@ from portal.models.repair import (
     WorkKind,
     company_approvers,
 )
+from portal.models.report import (
+    ReportActivityDay,
+    ReportSlaDay,
+    ReportStageDay,
+    ReportStatusDay,
+    ReportWatermark,
+)
 from portal.models.sla import DeadlineAlert, DeadlineAlertKind, DeadlineRule, DeadlineStage, Holiday, Note
 from portal.models.station import Station, StationKind
 from portal.models.user import RIGHTS, AuditEntry, LoginFailure, RecoveryCode, Role, StaffRole, User
 
 __all__ = [
+    "ReportActivityDay",
+    "ReportSlaDay",
+    "ReportStageDay",
+    "ReportStatusDay",
+    "ReportWatermark",
     "AuditEntry",
     "RecoveryCode",
     "Invoice",

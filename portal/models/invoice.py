@@ -52,7 +52,7 @@ class Invoice(db.Model):
     order_id: Mapped[int | None] = mapped_column(ForeignKey("orders.id"), index=True)
     parcel_id: Mapped[int | None] = mapped_column(ForeignKey("parcels.id"))  # invoiced per shipment
     credited_invoice_id: Mapped[int | None] = mapped_column(ForeignKey("invoices.id"))
-    issued_at: Mapped[datetime] = mapped_column(default=utcnow)
+    issued_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)  # reports read by period
     due_date: Mapped[date]
     currency: Mapped[str] = mapped_column(String(3))
     #: The buyer and the seller as they were at issue: later changes of details never change it

@@ -156,7 +156,7 @@ class Device(db.Model):
     #: Found in the parcel but not on the order: added at receiving, flagged for the account manager.
     added_at_receiving: Mapped[bool] = mapped_column(default=False, server_default="0")
     #: The earlier device with this serial shipped back within the depot's repair warranty.
-    repeat_of_id: Mapped[int | None] = mapped_column(ForeignKey("devices.id"))
+    repeat_of_id: Mapped[int | None] = mapped_column(ForeignKey("devices.id"), index=True)
     #: The outbound parcel it goes back in.
     parcel_id: Mapped[int | None] = mapped_column(ForeignKey("parcels.id"), index=True)
     #: The technician it is assigned to (by skill and load; a supervisor may reassign)

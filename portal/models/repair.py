@@ -169,7 +169,7 @@ class Quote(db.Model):
     reminded_at: Mapped[datetime | None]  # the customer was reminded of it
     escalated_at: Mapped[datetime | None]  # the account manager was alerted
     decision: Mapped[Decision | None] = mapped_column(str_enum(Decision, 16))
-    decided_at: Mapped[datetime | None]
+    decided_at: Mapped[datetime | None] = mapped_column(index=True)  # reports read decisions by period
     decided_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     #: Staff deciding for the customer: the customer user, and their written consent
     decided_for_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))

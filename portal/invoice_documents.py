@@ -14,12 +14,10 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 
 from openpyxl import Workbook
-from openpyxl.cell import WriteOnlyCell
-from openpyxl.styles import Font
 from reportlab.lib.units import mm
 
 from portal.documents import FONT, FONT_BOLD, _fit, _Pages
-from portal.spreadsheets import FORMULA_STARTS, safe_cell
+from portal.spreadsheets import FORMULA_STARTS, append_headers, safe_cell
 
 MARGIN = 15 * mm
 BOTTOM = 22 * mm
@@ -291,13 +289,7 @@ def invoices_workbook(headers: list[str], rows: list[list], sheet_title: str) ->
     """Rows as they are; amounts as numbers, texts never as formulas."""
     workbook = Workbook(write_only=True)
     sheet = workbook.create_sheet(sheet_title[:31])
-    bold = Font(bold=True)
-    header_cells = []
-    for title in headers:
-        cell = WriteOnlyCell(sheet, value=title)
-        cell.font = bold
-        header_cells.append(cell)
-    sheet.append(header_cells)
+    append_headers(sheet, headers)
     for row in rows:
         cells = []
         for value in row:

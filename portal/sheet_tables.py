@@ -16,15 +16,13 @@ from datetime import date, datetime, time
 
 from flask_babel import gettext as _
 from openpyxl import Workbook
-from openpyxl.cell import WriteOnlyCell
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
-from openpyxl.styles import Font
 from python_calamine import CalamineError, CalamineWorkbook
 
 from portal.imports import xlsx
 from portal.imports.fields import column_letter
 from portal.imports.result import FileRefused
-from portal.spreadsheets import safe_cell
+from portal.spreadsheets import append_headers, safe_cell
 
 MAX_BYTES = 5 << 20
 MAX_ROWS = 20_000
@@ -76,13 +74,7 @@ def write_table(sheet_title: str, columns: Sequence[SheetColumn], rows: Iterable
     """A workbook of one sheet: bold headers, then the rows; text never turns into a formula."""
     workbook = Workbook(write_only=True)
     sheet = workbook.create_sheet(sheet_title[:31])
-    bold = Font(bold=True)
-    headers = []
-    for column in columns:
-        cell = WriteOnlyCell(sheet, value=str(column.title))
-        cell.font = bold
-        headers.append(cell)
-    sheet.append(headers)
+    append_headers(sheet, [column.title for column in columns])
     for row in rows:
         sheet.append([safe_cell(sheet, ILLEGAL_CHARACTERS_RE.sub("", v) if isinstance(v, str) else v) for v in row])
     buffer = io.BytesIO()

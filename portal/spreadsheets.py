@@ -15,6 +15,17 @@ from portal.i18n import localdate
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
 
+def append_headers(sheet, titles) -> None:
+    """The header row of an export: the titles in bold."""
+    bold = Font(bold=True)
+    cells = []
+    for title in titles:
+        cell = WriteOnlyCell(sheet, value=str(title))
+        cell.font = bold
+        cells.append(cell)
+    sheet.append(cells)
+
+
 def safe_cell(sheet, value) -> WriteOnlyCell:
     """A cell Excel shows as typed: text starting with =, +, - or @ is stored as text, never a formula."""
     cell = WriteOnlyCell(sheet, value=value)
@@ -30,13 +41,7 @@ def orders_workbook(orders) -> io.BytesIO:
     headers = [_("Order"), _("Order status"), _("Your reference"), _("Submitted"), _("Device tag"),
                _("Category"), _("Manufacturer"), _("Model"), _("Serial number"), _("Asset tag"),
                _("Device status"), _("Box"), _("Fault description")]
-    bold = Font(bold=True)
-    header_cells = []
-    for title in headers:
-        cell = WriteOnlyCell(sheet, value=title)
-        cell.font = bold
-        header_cells.append(cell)
-    sheet.append(header_cells)
+    append_headers(sheet, headers)
     for order in orders:
         common = [order.number or _("Draft"), _order_state_title(order.state), order.po_reference,
                   localdate(order.submitted_at) if order.submitted_at else ""]

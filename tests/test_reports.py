@@ -147,3 +147,12 @@ def test_presets(app):
 def test_buckets_are_within_two_per_cent():
     for seconds in (61, 3600, 7 * 3600, 86400 * 3.3, 86400 * 400):
         assert abs(reports.bucket_seconds(reports.bucket_of(seconds)) - seconds) <= 0.02 * seconds
+
+
+def test_chart_labels_from_user_text_are_never_markup():
+    from portal import report_charts
+    from portal.reports import Chart
+
+    svg = str(report_charts.draw(Chart("bars", "Revenue <b>", ['<script>alert("x")</script> GmbH'], [[1]],
+                                       ["Net"])))
+    assert "<script>" not in svg and "&lt;script&gt;" in svg and "<b>" not in svg

@@ -130,11 +130,26 @@ class _Pages:
         c.line(self.margin, y, self.width - self.margin, y)
         c.setStrokeGray(0)
 
+    def text(self, x: float, y: float, value: str, font: str = FONT, size: float = 8.5, width: float | None = None,
+             align_right: bool = False) -> None:
+        """One line of text, cut to `width` with an ellipsis when given; never parsed as markup."""
+        self.canvas.setFont(font, size)
+        value = _fit(value, font, size, width)[0] if width else value
+        (self.canvas.drawRightString if align_right else self.canvas.drawString)(x, y, value)
+
     def footer(self, left: str, page_label: str) -> None:
         c = self.canvas
         c.setFont(FONT, 8)
         c.drawString(self.margin, 8 * mm, left)
         c.drawRightString(self.width - self.margin, 8 * mm, page_label)
+
+
+def two_passes(draw, doc) -> bytes:
+    """A document whose footer says "page n of N": `draw(doc, total_pages)` returns (bytes, pages);
+    the first pass counts the pages, the second draws with the count."""
+    _content, pages = draw(doc, 0)
+    content, _pages = draw(doc, pages)
+    return content
 
 
 def build_logistics_pdf(doc: LogisticsDocument) -> bytes:

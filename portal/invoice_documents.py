@@ -16,7 +16,7 @@ from decimal import Decimal
 from openpyxl import Workbook
 from reportlab.lib.units import mm
 
-from portal.documents import FONT, FONT_BOLD, _fit, _Pages
+from portal.documents import FONT, FONT_BOLD, _fit, _Pages, two_passes
 from portal.spreadsheets import FORMULA_STARTS, append_headers, safe_cell
 
 MARGIN = 15 * mm
@@ -61,10 +61,7 @@ class InvoiceDocument:
 
 
 def build_invoice_pdf(doc: InvoiceDocument) -> bytes:
-    """Two passes: the first counts the pages for "page n of N"."""
-    _content, pages = _draw(doc, total_pages=0)
-    content, _pages = _draw(doc, total_pages=pages)
-    return content
+    return two_passes(_draw, doc)
 
 
 def _draw(doc: InvoiceDocument, total_pages: int) -> tuple[bytes, int]:
@@ -77,9 +74,7 @@ def _draw(doc: InvoiceDocument, total_pages: int) -> tuple[bytes, int]:
     state = {"page": 1, "y": 0.0}
 
     def text(x, y, value, font=FONT, size=8.5, width_=None, align_right=False):
-        c.setFont(font, size)
-        value = _fit(value, font, size, width_)[0] if width_ else value
-        (c.drawRightString if align_right else c.drawString)(x, y, value)
+        pages.text(x, y, value, font, size, width_, align_right)
 
     def footer():
         pages.footer(f"{doc.number} · {doc.title}",

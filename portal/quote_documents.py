@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 
 from reportlab.lib.units import mm
 
-from portal.documents import FONT, FONT_BOLD, _fit, _Pages
+from portal.documents import FONT, FONT_BOLD, _fit, _Pages, two_passes
 
 MARGIN = 15 * mm
 BOTTOM = 22 * mm  # the footer and a little air below the last row
@@ -64,10 +64,7 @@ class QuoteDocument:
 
 
 def build_quote_pdf(doc: QuoteDocument) -> bytes:
-    """Two passes: the first counts the pages for "page n of N"."""
-    _content, pages = _draw(doc, total_pages=0)
-    content, _pages = _draw(doc, total_pages=pages)
-    return content
+    return two_passes(_draw, doc)
 
 
 def _draw(doc: QuoteDocument, total_pages: int) -> tuple[bytes, int]:
@@ -97,9 +94,7 @@ def _draw(doc: QuoteDocument, total_pages: int) -> tuple[bytes, int]:
             new_page()
 
     def text(x, y, value, font=FONT, size=8.5, width_=None, align_right=False):
-        c.setFont(font, size)
-        value = _fit(value, font, size, width_)[0] if width_ else value
-        (c.drawRightString if align_right else c.drawString)(x, y, value)
+        pages.text(x, y, value, font, size, width_, align_right)
 
     # Head: what it is, whose, which revision.
     y = height - MARGIN

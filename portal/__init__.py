@@ -163,7 +163,15 @@ def register_audit(app: Flask) -> None:
 def register_template_helpers(app: Flask) -> None:
     from flask_babel import get_locale
 
-    from portal import carriers, i18n, photos, pricing, quote_mail, quotes  # noqa: F401 (quote_mail: its composers)
+    from portal import (  # noqa: F401 (quote_mail: its composers)
+        carriers,
+        custom_fields,
+        i18n,
+        photos,
+        pricing,
+        quote_mail,
+        quotes,
+    )
 
     app.jinja_env.filters["localtime"] = i18n.localtime
     app.jinja_env.filters["localdate"] = i18n.localdate
@@ -181,6 +189,9 @@ def register_template_helpers(app: Flask) -> None:
     # Quotes in pages, e-mails and PDFs: a variant's totals and a line's amount, from portal.pricing
     app.jinja_env.globals["quote_variant_totals"] = quotes.variant_totals
     app.jinja_env.globals["quote_line_amount"] = lambda line: pricing.line_amount(line.quantity, line.unit_price)
+    # The admins' custom fields, shown wherever an order or a device is
+    app.jinja_env.globals["order_custom_values"] = custom_fields.OrderValues
+    app.jinja_env.globals["device_custom_values"] = custom_fields.device_values
 
     @app.context_processor
     def layout_context():

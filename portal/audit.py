@@ -2,8 +2,8 @@
 
 `register(app)` hooks the SQLAlchemy session: after each flush, while a staff member is the
 current user of a request, every created, changed or deleted row of the tables the admins keep
-(staff and their roles, assignment rules, announcements, stations, device categories, the price
-list, tax rates, contract prices, checklists, skills, deadline rules, holidays, and the contract
+(staff and their roles, assignment rules, announcements, stations, device categories, custom fields,
+the price list, tax rates, contract prices, checklists, skills, deadline rules, holidays, and the contract
 and approval fields of companies) becomes AuditEntry rows in the same transaction: a change is
 one row per field with its old and new value as text. Secrets and password hashes are never
 written, only "(changed)". Jobs, CLI commands and customers' own changes are not admin changes
@@ -74,6 +74,7 @@ AUDITED: dict[str, Audited] = {
     "technician_skills": Audited(_l("Technician skills")),
     "deadline_rules": Audited(_l("Deadline rules")),
     "holidays": Audited(_l("Holidays")),
+    "custom_fields": Audited(_l("Custom fields"), skip=frozenset({"created_at"})),
     "companies": Audited(_l("Companies: contract and approval"), only=COMPANY_CONTRACT_FIELDS,
                          log_created_and_deleted=False),
 }

@@ -146,6 +146,28 @@ def _demo_rows(start: int, count: int, categories: dict, boxes: int = 1) -> list
     return rows
 
 
+SITES = ["Warehouse Gdańsk", "Store Kraków", "Head office Warsaw"]
+
+
+def _demo_custom_fields():
+    """The admins' own fields: a required cost centre per order, a site and a lease end per device."""
+    from portal import custom_fields
+    from portal.models import CustomField, CustomFieldKind, CustomFieldTarget
+
+    wanted = [(CustomFieldTarget.ORDER, "Cost centre", CustomFieldKind.TEXT, "", True,
+               "Your cost centre, for the invoice's reference."),
+              (CustomFieldTarget.DEVICE, "Site", CustomFieldKind.CHOICE, "\n".join(SITES), False,
+               "Where the device is used."),
+              (CustomFieldTarget.DEVICE, "Lease end", CustomFieldKind.DATE, "", False, "")]
+    fields = []
+    for target, label, kind, choices, required, hint in wanted:
+        field = db.session.scalar(select(CustomField).where(CustomField.target == target,
+                                                            CustomField.label == label))
+        fields.append(field or custom_fields.save_field(None, target=target, label=label, kind=kind, choices=choices,
+                                                        help_text=hint, is_required=required, is_active=True))
+    return fields
+
+
 def _load_demo_orders() -> None:
     """Orders in every state a newcomer should see: draft, submitted, returned, accepted, received, cancelled."""
     from portal import orders, workflow
@@ -169,12 +191,19 @@ def _load_demo_orders() -> None:
     care, receiving = user("care@depot.example"), user("receiving@depot.example")
     manager = user("manager.pl@depot.example")
 
+    cost_centre, site, lease_end = _demo_custom_fields()
+
     def submitted(owner, start, count, boxes=1, po="", actor=None):
         order = orders.start_draft(owner.company, owner=owner, actor=actor or owner)
+        rows = _demo_rows(start, count, categories, boxes)
+        for n, row in enumerate(rows):
+            row["custom"] = {str(site.id): SITES[(start + n) % len(SITES)]}
+            if n % 2 == 0:
+                row["custom"][str(lease_end.id)] = (date.today() + timedelta(days=90 + 30 * n)).isoformat()
         data = {"return_address_id": order.return_address_id, "contact_name": owner.name,
                 "contact_phone": "+48 600 100 200", "contact_email": owner.email, "po_reference": po,
-                "service_level": "standard", "note": "", "box_count": boxes,
-                "devices": _demo_rows(start, count, categories, boxes)}
+                "service_level": "standard", "note": "", "box_count": boxes, "devices": rows,
+                "custom": {str(cost_centre.id): f"CC-{4700 + start}"}}
         return orders.submit_order(order, data, actor=actor or owner)
 
     submitted(olga, 0, 6, boxes=2, po="PO-2026-118")

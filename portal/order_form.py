@@ -30,11 +30,19 @@ from wtforms import (
 )
 from wtforms.validators import Email, InputRequired, Length, NumberRange, Optional, ValidationError
 
-from portal import order_imports, orders
+from portal import custom_fields, order_imports, orders
 from portal.errors import DomainError
 from portal.extensions import db
 from portal.forms import options, refuse, required
-from portal.models import DeviceCategory, DeviceStatus, Order, OrderState, ServiceLevel
+from portal.models import (
+    CustomFieldKind,
+    CustomFieldTarget,
+    DeviceCategory,
+    DeviceStatus,
+    Order,
+    OrderState,
+    ServiceLevel,
+)
 
 ROW_KEY = re.compile(r"^devices-(\d+)-(.+)$")
 
@@ -62,6 +70,12 @@ class DeviceRowForm(Form):
                               description=_l("Only the technician repairing the device sees it."))
     data_wipe_allowed = BooleanField(_l("The depot may wipe its data"))
 
+    custom_specs: list = []
+
+    def custom(self) -> list:
+        """The admins' custom fields of the row, in their order."""
+        return [self[spec.key] for spec in self.custom_specs]
+
     def validate_purchase_date(self, field):
         if field.data and field.data > date.today():
             raise ValidationError(_l("The purchase date cannot be in the future."))
@@ -82,6 +96,11 @@ class OrderForm(FlaskForm):
     box_count = IntegerField(_l("Number of boxes"), default=1, validators=[
         InputRequired(_l("Fill in this field.")), NumberRange(min=1, max=orders.MAX_BOXES)])
     devices = FieldList(FormField(DeviceRowForm), min_entries=0)
+    custom_specs: list = []
+    row_class = DeviceRowForm
+
+    def custom(self) -> list:
+        return [self[spec.key] for spec in self.custom_specs]
 
     def set_choices(self, order: Order) -> None:
         addresses = [a for a in order.company.return_addresses
@@ -101,19 +120,53 @@ class OrderForm(FlaskForm):
             row = {name: entry.form[name].data for name in orders.DEVICE_FIELDS}
             row["id"] = _optional_int(entry.form.id.data)
             row["unlock_code"] = entry.form.unlock_code.data or ""
+            row["custom"] = custom_fields.read_all(entry.form.custom_specs, entry.form.data)[0]
             for name in ("asset_tag", "accessories"):
                 row[name] = row[name] or ""
             data["devices"].append(row)
         for name in ("contact_phone", "contact_email", "po_reference", "note"):
             data[name] = data[name] or ""
+        data["custom"] = custom_fields.read_all(self.custom_specs, self.data)[0]
         return data
+
+
+def _custom_field(spec: custom_fields.Spec):
+    """A form field for one of the admins' custom fields; its value is read as the import reads it."""
+    def reads(_form, field):
+        if field.data:
+            try:
+                custom_fields.read(spec, str(field.data).strip())
+            except custom_fields.Invalid as error:
+                raise ValidationError(error.message) from None
+
+    checks = [required() if spec.required else Optional(), reads]
+    if spec.kind == CustomFieldKind.CHOICE:
+        return SelectField(spec.label, choices=options([("", _l("Choose…"))] + [(o, o) for o in spec.options]),
+                           validators=checks, validate_choice=False, description=spec.help_text)
+    render = {CustomFieldKind.DATE: {"type": "date"}, CustomFieldKind.NUMBER: {"inputmode": "decimal"}}
+    return StringField(spec.label, validators=checks, description=spec.help_text,
+                       render_kw=render.get(spec.kind))
+
+
+def form_class() -> type[OrderForm]:
+    """The order form with the custom fields the admins keep today."""
+    order_specs = custom_fields.specs(CustomFieldTarget.ORDER)
+    device_specs = custom_fields.specs(CustomFieldTarget.DEVICE)
+    if not order_specs and not device_specs:
+        return OrderForm
+    row_class = type("DeviceRowWithCustomFields", (DeviceRowForm,),
+                     {"custom_specs": device_specs, **{spec.key: _custom_field(spec) for spec in device_specs}})
+    return type("OrderWithCustomFields", (OrderForm,), {
+        "custom_specs": order_specs, "row_class": row_class,
+        "devices": FieldList(FormField(row_class), min_entries=0),
+        **{spec.key: _custom_field(spec) for spec in order_specs}})
 
 
 def _template_row(form: OrderForm):
     """A blank device row for the page's script to copy when the user adds a device."""
     from types import SimpleNamespace
 
-    row = DeviceRowForm(formdata=None, prefix="devices-__index__-")
+    row = form.row_class(formdata=None, prefix="devices-__index__-")
     row.category_id.choices = form.category_choices
     return SimpleNamespace(form=row)
 
@@ -130,23 +183,28 @@ def form_for(order: Order, typed: dict | None = None, *, blank_row: bool = True)
 
     With `blank_row`, a form without device rows shows one empty row to start typing in.
     """
+    form_type = form_class()
     if typed is not None:
-        form = OrderForm(formdata=ImmutableMultiDict(typed))
+        form = form_type(formdata=ImmutableMultiDict(typed))
     elif order.state == OrderState.DRAFT:
         draft = order.draft or {}
-        form = OrderForm(formdata=ImmutableMultiDict(draft)) if draft else OrderForm(data=_order_values(order))
+        form = form_type(formdata=ImmutableMultiDict(draft)) if draft else form_type(
+            data=_order_values(order, form_type))
     else:
-        form = OrderForm(formdata=None, data=_order_values(order))
+        form = form_type(formdata=None, data=_order_values(order, form_type))
     if blank_row and not form.devices.entries:
         form.devices.append_entry()
     form.set_choices(order)
     return form
 
 
-def _order_values(order: Order) -> dict:
+def _order_values(order: Order, form_type: type[OrderForm]) -> dict:
     values = {name: getattr(order, name) for name in orders.ORDER_FIELDS}
+    values.update(custom_fields.form_values(order.custom_values, form_type.custom_specs))
+    device_specs = form_type.row_class.custom_specs
     values["devices"] = [
-        {**{name: getattr(d, name) for name in orders.DEVICE_FIELDS}, "id": d.id, "unlock_code": ""}
+        {**{name: getattr(d, name) for name in orders.DEVICE_FIELDS}, "id": d.id, "unlock_code": "",
+         **custom_fields.form_values(d.custom_values, device_specs)}
         for d in order.devices if d.status != DeviceStatus.CANCELLED
     ]
     return values

@@ -24,6 +24,13 @@ DUPLICATE = "duplicate_in_file"
 CELL_TYPE_CODES = {"serial_as_number", "formula"}
 
 
+def fields() -> list[tuple[str, object]]:
+    """(field, title) of every column an import can fill: the device's own, then the custom ones."""
+    from portal import custom_fields
+    from portal.models import CustomFieldTarget
+
+    return [*imports.FIELDS, *((spec.key, spec.label) for spec in custom_fields.specs(CustomFieldTarget.DEVICE))]
+
 
 def remembered_mapping(company_id: int) -> dict[str, str]:
     return {m.header: m.field for m in db.session.scalars(
@@ -109,10 +116,10 @@ def finish_read(batch: ImportBatch, result) -> None:
 def remap_columns(batch: ImportBatch, choices: dict[str, str], *, actor: User) -> None:
     """Apply the user's column choices, remember them for the company's next import, read again."""
     _require_preview(batch)
-    fields = {field for field, _title in imports.FIELDS}
+    known = {field for field, _title in fields()}
     for column in batch.columns:
         choice = choices.get(column["letter"])
-        if choice is None or (choice and choice not in fields):
+        if choice is None or (choice and choice not in known):
             continue
         header = _normalised(column["header"])
         if not header:

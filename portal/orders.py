@@ -13,12 +13,13 @@ from flask import current_app
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import Select, and_, exists, func, select, union_all
 
-from portal import workflow
+from portal import custom_fields, workflow
 from portal.dbbase import utcnow
 from portal.errors import DomainError, NotAllowed
 from portal.extensions import db
 from portal.models import (
     Company,
+    CustomFieldTarget,
     Device,
     DeviceCategory,
     DeviceStatus,
@@ -180,9 +181,12 @@ def _apply_order_fields(order: Order, data: dict) -> None:
     for name in ORDER_FIELDS:
         value = data[name]
         setattr(order, name, value.strip() if isinstance(value, str) else value)
+    if "custom" in data:
+        order.custom_values = custom_fields.merged(order.custom_values, data["custom"],
+                                                   custom_fields.specs(CustomFieldTarget.ORDER))
 
 
-def _apply_device_fields(device: Device, row: dict) -> None:
+def _apply_device_fields(device: Device, row: dict, device_specs: list) -> None:
     for name in DEVICE_FIELDS:
         value = row.get(name)
         if isinstance(value, str):
@@ -191,18 +195,21 @@ def _apply_device_fields(device: Device, row: dict) -> None:
                                                                         "box_number") else "")
     if row.get("unlock_code"):
         device.unlock_code_encrypted = encrypt_unlock_code(row["unlock_code"])
+    if "custom" in row:
+        device.custom_values = custom_fields.merged(device.custom_values, row["custom"], device_specs)
 
 
 def _add_devices(order: Order, rows: list[dict], *, actor: User) -> list[Device]:
     codes = new_tag_codes(len(rows))
     devices = []
     on_behalf_of = order.owner if actor.is_staff else None
+    device_specs = custom_fields.specs(CustomFieldTarget.DEVICE)
     for row, code in zip(rows, codes, strict=True):
         if not row.get("category_id"):
             suggested = suggest_category(order.company, row["manufacturer"], row["model"])
             row = {**row, "category_id": suggested.id if suggested else None}
         device = Device(order=order, company_id=order.company_id, tag_code=code)
-        _apply_device_fields(device, row)
+        _apply_device_fields(device, row, device_specs)
         db.session.add(device)
         workflow.enter(device, actor=actor, on_behalf_of=on_behalf_of)
         devices.append(device)
@@ -238,12 +245,13 @@ def _update_devices(order: Order, rows: list[dict], *, actor: User) -> None:
     by_id = {d.id: d for d in order.devices if d.status != DeviceStatus.CANCELLED}
     kept = set()
     new_rows = []
+    device_specs = custom_fields.specs(CustomFieldTarget.DEVICE)
     for row in rows:
         device = by_id.get(row.get("id") or 0)
         if device is None:
             new_rows.append(row)
         else:
-            _apply_device_fields(device, row)
+            _apply_device_fields(device, row, device_specs)
             kept.add(device.id)
     for device_id, device in by_id.items():
         if device_id not in kept:

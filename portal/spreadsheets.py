@@ -35,23 +35,34 @@ def safe_cell(sheet, value) -> WriteOnlyCell:
 
 
 def orders_workbook(orders) -> io.BytesIO:
-    """One row per device of the given orders, with the order's details repeated."""
+    """One row per device of the given orders, with the order's details repeated; the admins'
+    custom fields of orders, then of devices, close each row."""
+    from portal.custom_fields import Labels
+    from portal.models import CustomFieldTarget
+
+    orders = list(orders)
+    order_labels, device_labels = Labels(CustomFieldTarget.ORDER), Labels(CustomFieldTarget.DEVICE)
+    order_fields = order_labels.columns(orders)
+    device_fields = device_labels.columns([device for order in orders for device in order.devices])
     workbook = Workbook(write_only=True)
     sheet = workbook.create_sheet(_("Devices"))
     headers = [_("Order"), _("Order status"), _("Your reference"), _("Submitted"), _("Device tag"),
                _("Category"), _("Manufacturer"), _("Model"), _("Serial number"), _("Asset tag"),
-               _("Device status"), _("Box"), _("Fault description")]
+               _("Device status"), _("Box"), _("Fault description"),
+               *(field.label for field in order_fields), *(field.label for field in device_fields)]
     append_headers(sheet, headers)
     for order in orders:
         common = [order.number or _("Draft"), _order_state_title(order.state), order.po_reference,
                   localdate(order.submitted_at) if order.submitted_at else ""]
+        order_cells = order_labels.typed_cells(order_fields, order.custom_values)
         for device in order.devices:
             sheet.append([safe_cell(sheet, v) for v in [
                 *common, device.tag_code, device.category.name if device.category else "", device.manufacturer,
                 device.model, device.serial_number, device.asset_tag, workflow.title(device.status),
-                device.box_number, device.fault_description]])
+                device.box_number, device.fault_description, *order_cells,
+                *device_labels.typed_cells(device_fields, device.custom_values)]])
         if not order.devices:
-            sheet.append([safe_cell(sheet, v) for v in common])
+            sheet.append([safe_cell(sheet, v) for v in [*common, *[""] * 9, *order_cells]])
     buffer = io.BytesIO()
     workbook.save(buffer)
     buffer.seek(0)

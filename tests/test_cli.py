@@ -141,3 +141,16 @@ def test_the_demo_shows_an_invoice_half_paid_and_a_desk_with_deadlines(runner):
     assert invoice.paid_amount * 2 in (invoice.gross, invoice.gross + Decimal("0.01"))
     states = {due.state for _device, due in deadlines.open_devices_due()}
     assert "overdue" in states
+
+
+def test_the_demo_shows_custom_fields_on_orders_devices_and_in_the_form(runner, client):
+    from portal.models import CustomField, Order, OrderState
+
+    assert runner.invoke(args=["demo", "load"]).exit_code == 0
+    assert {f.label for f in db.session.scalars(select(CustomField))} == {"Cost centre", "Site", "Lease end"}
+    assert client.post("/login", data={"email": "olga@nordlog.example", "password": DEMO_PASSWORD}).status_code == 302
+    order = db.session.scalar(select(Order).where(Order.po_reference == "PO-2026-118"))
+    page = client.get(f"/orders/{order.id}").get_data(as_text=True)
+    assert "Cost centre" in page and "CC-4700" in page and "Warehouse Gdańsk" in page
+    draft = db.session.scalar(select(Order).where(Order.state == OrderState.DRAFT))
+    assert "Head office Warsaw" in client.get(f"/orders/{draft.id}/edit").get_data(as_text=True)

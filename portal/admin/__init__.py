@@ -15,6 +15,7 @@ from portal.admin import (  # noqa: E402,F401
     approval_views,
     audit_views,
     checklist_views,
+    custom_field_views,
     deadline_views,
     invoice_views,
     order_views,

@@ -109,7 +109,7 @@ def import_preview(batch_id):
     shown = rows[(page - 1) * PAGE_SIZE: page * PAGE_SIZE]
     return render_template(
         "customer/import_preview.html", batch=batch, rows=shown, page=page, pages=pages, show=show,
-        summary=order_imports.summary(batch), fields=imports.FIELDS,
+        summary=order_imports.summary(batch), fields=order_imports.fields(),
         by_field=order_imports.columns_by_field(batch), action_form=ConfirmForm(), upload_form=UploadForm())
 
 
@@ -125,7 +125,7 @@ def _changed_rows(batch: ImportBatch, row: int, repeated_before: dict[int, int])
     repeated = order_imports.duplicates(batch)
     flipped = set(repeated.items()) ^ set(repeated_before.items())
     changed = {row} | {number for number, _first in flipped}
-    context = {"batch": batch, "fields": imports.FIELDS, "by_field": order_imports.columns_by_field(batch),
+    context = {"batch": batch, "fields": order_imports.fields(), "by_field": order_imports.columns_by_field(batch),
                "action_form": ConfirmForm(), "show": request.args.get("show", "problems"),
                "page": request.args.get("page", 1, type=int)}
     summary = order_imports.summary(batch)

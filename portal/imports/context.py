@@ -8,9 +8,10 @@ from zoneinfo import ZoneInfo
 from flask import current_app
 from sqlalchemy import select
 
+from portal import custom_fields
 from portal.extensions import db
 from portal.imports.result import ImportContext
-from portal.models import Company, Device, DeviceCategory, DeviceStatus
+from portal.models import Company, CustomFieldTarget, Device, DeviceCategory, DeviceStatus
 from portal.orders import number_for
 
 DEFAULT_MAX_ROWS = 100_000
@@ -21,8 +22,9 @@ OPEN_STATUSES = tuple(status for status in DeviceStatus if status not in CLOSED_
 
 
 def context_for(company: Company | None, *, today: date | None = None) -> ImportContext:
-    """Active categories by name, the serial numbers in the company's open orders (orders not
-    cancelled, devices not shipped, delivered or cancelled) and the limits from the app's config."""
+    """Active categories by name, the custom device fields in use, the serial numbers in the company's
+    open orders (orders not cancelled, devices not shipped, delivered or cancelled) and the limits
+    from the app's config."""
     config = current_app.config
     categories = {name.casefold(): category_id for category_id, name in db.session.execute(
         select(DeviceCategory.id, DeviceCategory.name).where(DeviceCategory.is_active.is_(True)))}
@@ -40,4 +42,5 @@ def context_for(company: Company | None, *, today: date | None = None) -> Import
         today = datetime.now(ZoneInfo(config["DEPOT_TIMEZONE"])).date()
     return ImportContext(categories=categories, existing_serials=serials, today=today,
                          max_rows=config.get("IMPORT_MAX_ROWS", DEFAULT_MAX_ROWS),
-                         max_bytes=config.get("IMPORT_MAX_BYTES", DEFAULT_MAX_BYTES))
+                         max_bytes=config.get("IMPORT_MAX_BYTES", DEFAULT_MAX_BYTES),
+                         custom=tuple(custom_fields.specs(CustomFieldTarget.DEVICE)))

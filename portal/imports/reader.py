@@ -96,12 +96,12 @@ def _ole2_refusal(data: bytes) -> FileRefused:
 class _Mapping:
     """The user's choices: column letter or header -> field ("" or None: ignore the column)."""
 
-    def __init__(self, mapping: dict[str, str] | None):
+    def __init__(self, mapping: dict[str, str] | None, fields: tuple[str, ...] = FIELD_NAMES):
         self.by_letter: dict[str, str | None] = {}
         self.by_header: dict[str, str | None] = {}
         for key, field in (mapping or {}).items():
             field = field or None
-            if field is not None and field not in FIELD_NAMES:
+            if field is not None and field not in fields:
                 continue
             key = str(key).strip()
             if key.isalpha() and key.isascii() and key.isupper() and len(key) <= 3:
@@ -123,9 +123,11 @@ class _Mapping:
         return False, None
 
 
-def _locale_headers() -> tuple[dict[str, str], set[str]]:
-    """Field titles and the problems column's header in the reader's language, recognised too."""
-    titles = {normalise(str(title)): field for field, title in FIELDS}
+def _locale_headers(context: ImportContext) -> tuple[dict[str, str], set[str]]:
+    """Field titles and the problems column's header in the reader's language, recognised too, and
+    the custom fields' labels (the headers of their template columns)."""
+    titles = {normalise(spec.label): spec.key for spec in context.custom}
+    titles.update({normalise(str(title)): field for field, title in FIELDS})
     return titles, {normalise(_("Problems"))}
 
 
@@ -352,7 +354,7 @@ def _read_xlsx(data: bytes, filename: str, mapping: _Mapping, context: ImportCon
     archive, book = xlsx.inspect(data, limits)
     if not book.sheets:
         raise FileRefused(_("The workbook has no worksheet to read."), "empty")
-    extra, ignored = _locale_headers()
+    extra, ignored = _locale_headers(context)
     try:
         workbook = CalamineWorkbook.from_filelike(io.BytesIO(data))
         best = None
@@ -407,7 +409,7 @@ def _read_xlsx(data: bytes, filename: str, mapping: _Mapping, context: ImportCon
 def _read_csv(data: bytes, filename: str, mapping: _Mapping, context: ImportContext,
               limits: xlsx.Limits, progress: Progress | None) -> ImportResult:
     text, encoding = csvfile.decode(data)
-    extra, ignored = _locale_headers()
+    extra, ignored = _locale_headers(context)
     declared = csvfile.separator_line(text)
     candidates = (declared,) if declared else csvfile.DELIMITERS
     best = None
@@ -457,7 +459,7 @@ def read_file(data: bytes, filename: str, *, mapping: dict[str, str] | None = No
     the file)` is called every 1,000 rows and at the end (for a page showing real progress)."""
     limits = xlsx.Limits(context.max_rows, context.max_bytes)
     kind = _check_envelope(data, context)
-    chosen = _Mapping(mapping)
+    chosen = _Mapping(mapping, context.field_names)
     if kind == "xlsx":
         try:
             return _read_xlsx(data, filename, chosen, context, limits, progress)

@@ -105,3 +105,11 @@ class ImportContext:
     today: date
     max_rows: int = 100_000
     max_bytes: int = 20 * 1024 * 1024
+    custom: tuple = ()  # the admins' custom device fields in use (portal.custom_fields.Spec)
+
+    @property
+    def field_names(self) -> tuple[str, ...]:
+        """Every field a column can hold: the device's own, then the custom ones."""
+        from portal.imports.fields import FIELD_NAMES
+
+        return FIELD_NAMES + tuple(spec.key for spec in self.custom)

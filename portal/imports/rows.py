@@ -11,7 +11,7 @@ from datetime import date, datetime, time, timedelta
 
 from flask_babel import gettext as _
 
-from portal.imports.fields import FIELD_NAMES, REQUIRED, TEXT_LIMITS, YES_NO, normalise
+from portal.imports.fields import REQUIRED, TEXT_LIMITS, YES_NO, normalise
 from portal.imports.result import ERROR, WARNING, ImportContext, ImportRow, Problem
 from portal.orders import MAX_BOXES
 
@@ -108,7 +108,7 @@ def validate_row(values: dict[str, str], row: int, columns_by_field: dict[str, s
     not in the future and present when warranty is claimed, a known category (else a warning and
     left empty), a box number from 1 to 500, and a serial number not already in an open order of
     the company. Serials repeated within the file are the reader's check (it sees all rows)."""
-    values = {name: str(values.get(name) or "").strip() for name in FIELD_NAMES if name in values}
+    values = {name: str(values.get(name) or "").strip() for name in context.field_names if name in values}
     return check_row(values, row, columns_by_field, context)
 
 
@@ -181,4 +181,24 @@ def check_row(values: dict[str, str], row: int, columns_by_field: dict[str, str]
                     "not_a_box")
         else:
             cleaned["box_number"] = box
+    if context.custom:
+        cleaned["custom"] = _custom_values(values, context, problem)
     return ImportRow(row, values, cleaned, problems)
+
+
+def _custom_values(values: dict[str, str], context: ImportContext, problem) -> dict[str, str]:
+    """The admins' custom fields of the row, read as the order form reads them."""
+    from portal.custom_fields import Invalid, read
+
+    custom = {}
+    for spec in context.custom:
+        text = values.get(spec.key, "")
+        if not text:
+            if spec.required:
+                problem(spec.key, _("%(field)s is missing.", field=spec.label), "missing")
+            continue
+        try:
+            custom[str(spec.id)] = read(spec, text)
+        except Invalid as error:
+            problem(spec.key, error.message, error.code)
+    return custom

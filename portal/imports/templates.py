@@ -30,6 +30,32 @@ WIDTHS = {"manufacturer": 18, "model": 20, "serial_number": 22, "asset_tag": 16,
 HEADER_FILL = PatternFill("solid", fgColor="DDE7F0")
 
 
+def custom_specs() -> list:
+    if not has_app_context():
+        return []
+    from portal import custom_fields
+    from portal.models import CustomFieldTarget
+
+    return custom_fields.specs(CustomFieldTarget.DEVICE)
+
+
+def _custom_explanation(spec) -> tuple[str, str]:
+    """What to write in a custom field's column, and an example."""
+    from portal.custom_fields import MAX_TEXT
+    from portal.models import CustomFieldKind
+
+    if spec.kind == CustomFieldKind.NUMBER:
+        text, example = _("A number, such as 1250 or 12.5."), "12.5"
+    elif spec.kind == CustomFieldKind.DATE:
+        text, example = _("A date, such as 2024-03-31 or 31.03.2024."), "2024-03-31"
+    elif spec.kind == CustomFieldKind.CHOICE:
+        text, example = _("One of the choices in the drop-down list: %(choices)s.",
+                          choices=", ".join(spec.options)), spec.options[0]
+    else:
+        text, example = _("Text, up to %(limit)d characters.", limit=MAX_TEXT), ""
+    return (f"{text} {spec.help_text}" if spec.help_text else text), example
+
+
 def active_categories() -> list[str]:
     if not has_app_context():
         return []
@@ -67,17 +93,19 @@ def _explanations(yes: str, no: str, category: str) -> dict[str, tuple[str, str]
     }
 
 
-def build_template(language: str, categories: list[str] | None = None) -> bytes:
-    """The .xlsx template in the language (en, pl or ru; others get English); `categories` default to
-    the active categories in the database."""
+def build_template(language: str, categories: list[str] | None = None, custom: list | None = None) -> bytes:
+    """The .xlsx template in the language (en, pl or ru; others get English); `categories` and the
+    `custom` device fields (columns after ours, headed by their labels) default to those in the database."""
     language = language if language in TEMPLATE_LANGUAGES else "en"
     if categories is None:
         categories = active_categories()
+    if custom is None:
+        custom = custom_specs()
     with force_locale(language) if has_app_context() else nullcontext():
-        return _build(language, categories)
+        return _build(language, categories, custom)
 
 
-def _build(language: str, categories: list[str]) -> bytes:
+def _build(language: str, categories: list[str], custom: list) -> bytes:
     headers = TEMPLATE_HEADERS[language]
     yes, no = TEMPLATE_YES_NO[language]
     workbook = Workbook()
@@ -97,6 +125,17 @@ def _build(language: str, categories: list[str]) -> bytes:
             dimension.number_format = "@"  # typed serials stay text: Excel keeps their leading zeros
         elif field == "purchase_date":
             dimension.number_format = "yyyy-mm-dd"
+    for position, spec in enumerate(custom, start=len(FIELDS)):
+        letter = letters[spec.key] = column_letter(position)
+        cell = sheet.cell(row=1, column=position + 1, value=spec.label)
+        cell.data_type = "s"
+        cell.font = bold
+        cell.fill = HEADER_FILL
+        sheet.column_dimensions[letter].width = max(14, min(40, len(spec.label) + 4))
+        if spec.kind.value == "date":
+            sheet.column_dimensions[letter].number_format = "yyyy-mm-dd"
+        elif spec.kind.value == "text":
+            sheet.column_dimensions[letter].number_format = "@"
     sheet.freeze_panes = "A2"
 
     def validation(field: str, **options) -> None:
@@ -109,14 +148,22 @@ def _build(language: str, categories: list[str]) -> bytes:
                    error=_("Choose %(yes)s or %(no)s from the list.", yes=yes, no=no))
     validation("box_number", type="whole", operator="between", formula1="1", formula2=str(MAX_BOXES),
                errorTitle=_("Box"), error=_("A whole number from 1 to %(max)d.", max=MAX_BOXES))
-    if categories:
+    choice_fields = [spec for spec in custom if spec.kind.value == "choice" and spec.options]
+    if categories or choice_fields:
         lists = workbook.create_sheet("Lists")
         lists.sheet_state = "hidden"
         for row, name in enumerate(categories, start=1):
             lists.cell(row=row, column=1, value=name).data_type = "s"
+    if categories:
         validation("category_id", type="list", formula1=f"Lists!$A$1:$A${len(categories)}",
                    errorStyle="warning", errorTitle=_("Category"),
                    error=_("Choose a category from the list, or leave it empty."))
+    for number, spec in enumerate(choice_fields, start=2):  # one column of the hidden sheet per field
+        column = column_letter(number - 1)
+        for row, option in enumerate(spec.options, start=1):
+            lists.cell(row=row, column=number, value=option).data_type = "s"
+        validation(spec.key, type="list", formula1=f"Lists!${column}$1:${column}${len(spec.options)}",
+                   errorTitle=spec.label[:32], error=_("Choose a value from the list."))
 
     wrap = Alignment(wrap_text=True, vertical="top")
     help_sheet.column_dimensions["A"].width = 26
@@ -138,9 +185,10 @@ def _build(language: str, categories: list[str]) -> bytes:
         cell.font = bold
         cell.fill = HEADER_FILL
     explanations = _explanations(yes, no, categories[0] if categories else "")
-    for row, (field, _title) in enumerate(FIELDS, start=6):
-        text, example = explanations[field]
-        values = (headers[field], _("required") if field in REQUIRED else "", text, example)
+    lines = [(headers[field], field in REQUIRED, *explanations[field]) for field, _title in FIELDS]
+    lines += [(spec.label, spec.required, *_custom_explanation(spec)) for spec in custom]
+    for row, (header, is_required, text, example) in enumerate(lines, start=6):
+        values = (header, _("required") if is_required else "", text, example)
         for position, value in enumerate(values, start=1):
             cell = help_sheet.cell(row=row, column=position, value=value)
             cell.data_type = "s"  # the example "2024-03-31" and "1" stay text, never a formula or a number

@@ -10,6 +10,7 @@ from portal.models.company import (
     ReturnAddress,
     SizeBand,
 )
+from portal.models.custom_field import CustomField, CustomFieldKind, CustomFieldTarget
 from portal.models.invoice import Invoice, InvoiceCounter, InvoiceKind, InvoiceLine, Payment
 from portal.models.mail import DeferredMail, MailStatus, OutboxAttachment, OutboxMessage
 from portal.models.order import (
@@ -61,6 +62,9 @@ from portal.models.station import Station, StationKind
 from portal.models.user import RIGHTS, AuditEntry, LoginFailure, RecoveryCode, Role, StaffRole, User
 
 __all__ = [
+    "CustomField",
+    "CustomFieldKind",
+    "CustomFieldTarget",
     "ReportActivityDay",
     "ReportSlaDay",
     "ReportStageDay",

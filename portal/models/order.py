@@ -108,6 +108,8 @@ class Order(db.Model):
     #: Receiving closed (all boxes in, or the account manager decided): the rest became missing.
     receiving_closed_at: Mapped[datetime | None]
     receiving_closed_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    #: The admins' custom fields: field id (as text) -> value as text (portal.custom_fields)
+    custom_values: Mapped[dict | None] = mapped_column(JSON)
 
     company: Mapped[Company] = relationship()
     owner: Mapped[User] = relationship(foreign_keys=[owner_id])
@@ -169,6 +171,8 @@ class Device(db.Model):
     #: The data wipe the customer allowed, once done
     wiped_at: Mapped[datetime | None]
     wiped_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    #: The admins' custom fields: field id (as text) -> value as text (portal.custom_fields)
+    custom_values: Mapped[dict | None] = mapped_column(JSON)
 
     order: Mapped[Order] = relationship(back_populates="devices")
     category: Mapped[DeviceCategory | None] = relationship()

@@ -31,7 +31,7 @@ translations: install
 
 # Re-extract the strings and merge them into the catalogues (for translators).
 messages: install
-	$(BIN)/pybabel extract -F babel.cfg -k _l -o portal/translations/messages.pot .
+	$(BIN)/pybabel extract -F babel.cfg -k _l -k lazy_pgettext:1c,2 -o portal/translations/messages.pot .
 	$(BIN)/pybabel update -N -i portal/translations/messages.pot -d portal/translations
 
 run: translations

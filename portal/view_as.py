@@ -9,9 +9,12 @@ staff member. Staff pages, the login pages and the second-factor check keep the 
 Whatever is done while viewing records both people: a device's transition has the staff member
 as actor and the customer user as on-behalf-of (`portal.workflow` asks `acting_staff`), a new
 order is created by the staff member for the customer user (`portal.orders.start_draft`), and a
-quote decision needs the customer's written consent. Pages that change a customer's users,
-security or company details are refused while viewing (`READ_ONLY`). Starting and ending a view
-are written to the audit log.
+quote decision needs the customer's written consent. Every other change made through the customer
+pages while viewing (a draft saved, a spreadsheet imported, a parcel confirmed delivered...) is
+written to the audit log by an after-request hook, with the staff member as actor and the customer
+user as the record (`record_action`). Pages that change a customer's users, security or company
+details are refused while viewing (`READ_ONLY`). Starting and ending a view are written to the
+audit log too.
 
 Every request re-checks that the view may go on (the same staff member still logged in, still
 holding the role and managing the company, with the second factor set up; the customer user still
@@ -21,11 +24,13 @@ active); otherwise the view ends silently and the staff member gets their own pa
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import timedelta
 
-from flask import Flask, flash, g, has_request_context, render_template, request, session
+from flask import Flask, Response, current_app, flash, g, has_request_context, render_template, request, session
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
+from sqlalchemy import select
 
 from portal import second_factor
 from portal.dbbase import utcnow
@@ -34,6 +39,16 @@ from portal.extensions import db, login_manager
 from portal.models import AuditEntry, Company, Role, User
 
 SESSION_KEY = "view_as"
+
+#: The audit log's action for a change made through the customer pages while viewing.
+ACTION = "view_as_action"
+#: How the audit page titles this module's entries.
+AUDIT_ACTION_TITLES = {"view_as": _l("Customer view"), ACTION: _l("Acted as customer")}
+#: The order form's script saves the draft every few seconds while the staff member types: one
+#: entry per page within this window says as much as a hundred would.
+REPEAT_WINDOW = timedelta(minutes=10)
+#: Requests that only read, so never an action.
+READING_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 
 #: Customer pages that change users, security settings or company details: read-only while viewing
 #: (their GET shows, anything else is refused).
@@ -80,6 +95,27 @@ def _audit(staff: User, customer: User, what: str) -> None:
     db.session.add(AuditEntry(actor_id=staff.id, at=utcnow(), action="view_as", entity="users",
                               entity_id=customer.id, field="view_as", old_value="",
                               new_value=f"{what}: {customer.name} <{customer.email}> ({customer.company.legal_name})"))
+
+
+def record_action(staff: User, customer: User, endpoint: str, path: str) -> AuditEntry | None:
+    """Log a change made through a customer page while viewing (the caller commits).
+
+    The same page done again by the same people within REPEAT_WINDOW is not logged again, so the
+    draft's autosave leaves one entry, not one per keystroke pause. The new entry, or None.
+    """
+    field = endpoint[:60]
+    line = f"{endpoint} {path} as {customer.name} <{customer.email}> ({customer.company.legal_name})"
+    now = utcnow()
+    seen = db.session.scalar(select(AuditEntry.id).where(
+        AuditEntry.actor_id == staff.id, AuditEntry.action == ACTION, AuditEntry.entity == "users",
+        AuditEntry.entity_id == customer.id, AuditEntry.field == field, AuditEntry.new_value == line,
+        AuditEntry.at >= now - REPEAT_WINDOW).limit(1))
+    if seen is not None:
+        return None
+    entry = AuditEntry(actor_id=staff.id, at=now, action=ACTION, entity="users", entity_id=customer.id,
+                       field=field, old_value="", new_value=line)
+    db.session.add(entry)
+    return entry
 
 
 # -- starting, ending, asking ---------------------------------------------------------------------
@@ -159,10 +195,30 @@ def _load_view() -> None:
     return None
 
 
+def _log_action(response: Response) -> Response:
+    """After every request: a change made through a customer page while viewing is logged."""
+    view = current_view()
+    if (view is None or g.get("staff_user") is None or request.blueprint != "customer"
+            or request.method in READING_METHODS or response.status_code >= 400):
+        return response
+    try:
+        # Whatever the view left uncommitted (a refusal after a partial change) would be rolled
+        # back at teardown: it must not ride along with the log entry's commit.
+        db.session.rollback()
+        record_action(view.staff, view.customer, request.endpoint or "", request.path)
+        db.session.commit()
+    except Exception:  # noqa: BLE001 - the action is done and answered: a lost log line must not make it an error
+        db.session.rollback()
+        current_app.logger.exception("Could not log %s %s made while viewing as a customer",
+                                     request.method, request.path)
+    return response
+
+
 def register(app: Flask) -> None:
-    """Install the hook; create_app calls this after the blueprints, so the second-factor check
+    """Install the hooks; create_app calls this after the blueprints, so the second-factor check
     (an app-wide hook of the auth blueprint) runs first and always sees the staff member."""
     app.before_request(_load_view)
+    app.after_request(_log_action)
     app.jinja_env.globals["may_view_company"] = may_view_company
 
     @app.context_processor

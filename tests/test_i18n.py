@@ -20,7 +20,7 @@ ROOT = Path(__file__).resolve().parents[1]
 TRANSLATIONS = ROOT / "portal" / "translations"
 LANGUAGES = ("pl", "ru")
 # As `make messages` runs pybabel: its default keywords plus the lazy ones the code uses.
-KEYWORDS = {**DEFAULT_KEYWORDS, "_l": None, "lazy_gettext": None}
+KEYWORDS = {**DEFAULT_KEYWORDS, "_l": None, "lazy_gettext": None, "lazy_pgettext": ((1, "c"), 2)}
 
 # %(name)s, %(count)d, %% ... (Python's %-format, also what Jinja's newstyle gettext applies to every string)
 _CONVERSION = r"[#0 +-]*\d*(?:\.\d+)?[diouxXeEfFgGcrsa]"

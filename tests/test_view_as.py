@@ -2,12 +2,30 @@
 
 from __future__ import annotations
 
+import io
+from datetime import timedelta
+from pathlib import Path
+
 import pytest
-from sqlalchemy import select
+from sqlalchemy import select, text
 
 from portal.extensions import db
-from portal.models import AuditEntry, Decision, DeviceStatus, Order, QuoteState, Role, Transition
+from portal.models import (
+    AuditEntry,
+    Decision,
+    DeviceStatus,
+    ImportBatch,
+    ImportState,
+    Order,
+    ParcelState,
+    QuoteState,
+    Role,
+    Transition,
+)
+from tests.dispatch_helpers import picked_up_parcel
 from tests.quotes_helpers import send_quote
+
+SAMPLES = Path(__file__).resolve().parents[1].parent / "shared" / "samples"
 
 
 @pytest.fixture
@@ -168,3 +186,139 @@ def test_logging_out_ends_the_view(client, login, nordlog):
     login(olga)
     page = client.get("/orders").get_data(as_text=True)
     assert "You are viewing the portal as" not in page
+
+
+# -- whatever else is done while viewing is logged with both people -------------------------------
+
+def actions() -> list[AuditEntry]:
+    db.session.expire_all()
+    return list(db.session.scalars(select(AuditEntry).where(AuditEntry.action == "view_as_action")
+                                   .order_by(AuditEntry.id)))
+
+
+def upload(client, order, name, content=None):
+    content = (SAMPLES / name).read_bytes() if content is None else content
+    return client.post(f"/orders/{order.id}/import", data={"file": (io.BytesIO(content), name)},
+                       content_type="multipart/form-data")
+
+
+def draft_form(order, **overrides):
+    return {"return_address_id": str(order.return_address_id), "contact_name": "Olga", "service_level": "standard",
+            "box_count": "1", "devices-0-manufacturer": "Zebra", "devices-0-model": "TC52",
+            "devices-0-serial_number": "S-100", "devices-0-fault_description": "Does not charge", **overrides}
+
+
+@pytest.fixture
+def shipped(nordlog, make_order, make_staff, take_photos):
+    """A parcel of Olga's order, picked up by the courier on its way back to her."""
+    olga, _colleague, _marek = nordlog
+    order = make_order(olga, devices=1)
+    parcel = picked_up_parcel(order.devices, make_staff, take_photos)
+    return parcel, order
+
+
+def test_a_delivery_confirmed_while_viewing_is_logged_with_both_people(client, login, nordlog, shipped, make_staff):
+    olga, _colleague, marek = nordlog
+    parcel, order = shipped
+    login(marek)
+    view_as(client, olga)
+    response = client.post(f"/parcels/{parcel.id}/delivered", data={"order_id": order.id})
+    assert response.status_code == 302
+    assert parcel.state == ParcelState.DELIVERED
+    [entry] = actions()
+    assert (entry.actor_id, entry.entity, entry.entity_id, entry.field, entry.old_value) == (
+        marek.id, "users", olga.id, "customer.confirm_delivery", "")
+    assert entry.new_value == (f"customer.confirm_delivery /parcels/{parcel.id}/delivered as Olga Office "
+                               f"<{olga.email}> (Nordlog Sp. z o.o.)")
+    # the audit page names the action and both people
+    client.post("/admin/view-as/end")
+    login(make_staff(Role.ADMIN))
+    page = client.get("/admin/audit").get_data(as_text=True).split("<table")[1]
+    assert "Acted as customer" in page and "Marek Manager" in page and "Customer view" in page
+    assert f"/parcels/{parcel.id}/delivered as Olga Office" in page and "Changed" not in page
+
+
+def test_a_draft_saved_and_a_file_imported_while_viewing_are_logged(client, login, nordlog):
+    olga, _colleague, marek = nordlog
+    login(marek)
+    view_as(client, olga)
+    response = client.post("/orders/new")
+    order = db.session.get(Order, int(response.headers["Location"].split("/")[-2]))
+    assert client.post(f"/orders/{order.id}/edit", data=draft_form(order, action="save")).status_code == 302
+    assert upload(client, order, "devices_with_errors.xlsx").status_code == 302
+    batch = db.session.scalar(select(ImportBatch))
+    assert client.post(f"/imports/{batch.id}/rows/2", data={"action": "fix",
+                                                            "value-serial_number": "ZE99990001"}).status_code == 302
+    assert client.post(f"/imports/{batch.id}/discard").status_code == 302
+    assert upload(client, order, "devices_en_25.xlsx").status_code == 302
+    second = db.session.scalars(select(ImportBatch).order_by(ImportBatch.id.desc())).first()
+    assert client.post(f"/imports/{second.id}/confirm").status_code == 302
+    assert second.state == ImportState.CONFIRMED
+    entries = actions()
+    assert {(e.actor_id, e.entity_id) for e in entries} == {(marek.id, olga.id)}
+    assert [(e.field, e.new_value.split(" as ")[0]) for e in entries] == [
+        ("customer.new_order", "customer.new_order /orders/new"),
+        ("customer.edit_order", f"customer.edit_order /orders/{order.id}/edit"),
+        ("customer.import_devices", f"customer.import_devices /orders/{order.id}/import"),
+        ("customer.import_row", f"customer.import_row /imports/{batch.id}/rows/2"),
+        ("customer.finish_import", f"customer.finish_import /imports/{batch.id}/discard"),
+        # (the second upload is the same page within ten minutes: logged once)
+        ("customer.finish_import", f"customer.finish_import /imports/{second.id}/confirm"),
+    ]
+    assert all(e.new_value.endswith(f" as Olga Office <{olga.email}> (Nordlog Sp. z o.o.)") for e in entries)
+
+
+def test_the_drafts_autosave_is_logged_once_per_ten_minutes(client, login, nordlog, make_order):
+    olga, _colleague, marek = nordlog
+    order = make_order(olga, submit=False)
+    login(marek)
+    view_as(client, olga)
+    for n in range(20):
+        response = client.post(f"/orders/{order.id}/draft", data=draft_form(order, **{"devices-0-model": f"TC-{n}"}))
+        assert response.status_code == 200 and response.json["saved_at"]
+    assert order.draft["devices-0-model"] == "TC-19"
+    [entry] = actions()
+    assert (entry.actor_id, entry.entity_id, entry.field) == (marek.id, olga.id, "customer.autosave_order")
+    entry.at -= timedelta(minutes=11)  # the staff member is still typing eleven minutes later
+    db.session.commit()
+    client.post(f"/orders/{order.id}/draft", data=draft_form(order))
+    assert len(actions()) == 2
+
+
+def test_a_customer_acting_on_their_own_is_not_logged(client, login, nordlog, shipped):
+    olga, _colleague, _marek = nordlog
+    parcel, order = shipped
+    login(olga)
+    assert client.post(f"/parcels/{parcel.id}/delivered", data={"order_id": order.id}).status_code == 302
+    draft = db.session.get(Order, int(client.post("/orders/new").headers["Location"].split("/")[-2]))
+    assert client.post(f"/orders/{draft.id}/draft", data=draft_form(draft)).status_code == 200
+    assert actions() == []
+
+
+def test_refused_actions_while_viewing_are_not_logged(client, login, nordlog, make_order):
+    olga, colleague, marek = nordlog
+    submitted = make_order(olga, devices=1)
+    draft = make_order(olga, submit=False)
+    login(marek)
+    view_as(client, olga)
+    assert client.post(f"/users/{colleague.id}/deactivate").status_code == 403  # read-only while viewing
+    assert upload(client, draft, "devices.xls", content=b"not a spreadsheet").status_code == 422
+    assert client.post(f"/orders/{submitted.id}/draft", data=draft_form(submitted)).status_code == 409
+    assert client.post("/orders/999999/cancel").status_code == 404
+    assert client.get(f"/orders/{draft.id}/edit").status_code == 200  # reading is no action
+    assert actions() == []
+
+
+def test_a_log_entry_that_cannot_be_written_does_not_undo_or_break_the_action(client, login, nordlog, make_order,
+                                                                                 caplog):
+    olga, _colleague, marek = nordlog
+    draft = make_order(olga, submit=False)
+    login(marek)
+    view_as(client, olga)
+    db.session.execute(text("DROP TABLE audit_entries"))  # the log cannot be written to
+    db.session.commit()
+    response = client.post(f"/orders/{draft.id}/draft", data=draft_form(draft, **{"devices-0-model": "TC-77"}))
+    assert response.status_code == 200 and response.json["saved_at"]
+    db.session.expire_all()
+    assert draft.draft["devices-0-model"] == "TC-77"
+    assert "made while viewing as a customer" in caplog.text

@@ -4,7 +4,7 @@ from flask import abort, render_template, request
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from portal import audit
+from portal import audit, view_as
 from portal.admin import bp
 from portal.admin.audit_forms import AuditFilterForm
 from portal.extensions import db
@@ -27,5 +27,7 @@ def audit_log():
     filters = form.filters() if valid else {}
     page = db.paginate(audit.entries_query(**filters, timezone=select_timezone()),
                        per_page=PAGE_SIZE, error_out=False)
+    # A customer view and what was done in it are no admin changes: they get titles of their own
     return render_template("admin/audit_log.html", form=form, page=page, table_title=audit.table_title,
+                           view_as_titles=view_as.AUDIT_ACTION_TITLES,
                            args={k: v for k, v in request.args.items() if k != "page" and v})

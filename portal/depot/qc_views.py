@@ -6,6 +6,7 @@ from __future__ import annotations
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
+from flask_babel import lazy_pgettext
 from flask_login import current_user
 from sqlalchemy import select
 
@@ -21,7 +22,8 @@ from portal.models import ChecklistKind, Device, DeviceStatus, Role, StationKind
 
 S = DeviceStatus
 ROLES = (Role.TESTER, Role.SUPERVISOR)
-VERDICTS = {"pass": _l("Passed"), "fail": _l("Failed")}
+# "Failed" alone is also the outbox's mail status; a verdict reads differently in Polish and Russian.
+VERDICTS = {"pass": _l("Passed"), "fail": lazy_pgettext("quality check", "Failed")}
 
 
 def _is_fetch() -> bool:

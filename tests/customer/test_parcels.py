@@ -5,10 +5,10 @@ from __future__ import annotations
 import pytest
 from flask import render_template_string
 
-from portal import dispatch, workflow
 from portal.customer.forms import ConfirmForm
 from portal.extensions import db
-from portal.models import Carrier, DeviceStatus, ParcelState, Role, Station, StationKind
+from portal.models import DeviceStatus, ParcelState
+from tests.dispatch_helpers import picked_up_parcel
 
 S = DeviceStatus
 
@@ -16,22 +16,8 @@ S = DeviceStatus
 @pytest.fixture
 def shipped(make_company, make_order, make_staff, take_photos):
     """A parcel of two devices of one order, picked up by the courier."""
-    receiving, technician = make_staff(Role.RECEIVING), make_staff(Role.TECHNICIAN)
-    packer = make_staff(Role.DISPATCH)
-    station = Station(name="Dispatch 1", kind=StationKind.DISPATCH)
-    db.session.add(station)
     order = make_order(make_company(), devices=2)
-    parcel = None
-    for device in order.devices:
-        workflow.move(device, S.RECEIVED, actor=receiving)
-        take_photos(device, "intake")
-        workflow.move(device, S.DIAGNOSIS, actor=technician)
-        workflow.move(device, S.NO_FAULT_FOUND, actor=technician)
-        parcel = dispatch.scan(device.tag_code, actor=packer, station=station, parcel=parcel).parcel
-        take_photos(device, "dispatch")
-    dispatch.set_carrier(parcel, Carrier.FEDEX, "123456789012", "", packer)
-    assert dispatch.pick_up(parcel.code, actor=packer, station=station).level == "success"
-    db.session.commit()
+    parcel = picked_up_parcel(order.devices, make_staff, take_photos)
     return parcel, order
 
 

@@ -5,6 +5,14 @@ over the last two years (the largest company 20,000), 1,000,000 devices (about 1
 every device's transitions along the life cycle up to its current status. One order of the largest
 company has 1,000 devices in 10 boxes (the logistics PDF's order).
 
+What the devices' lives leave behind, made with them: a quote (1-4 lines from a small price list,
+required and recommended) for each paid repair, decided as the life goes (required, all lines, some
+lines, declined, or approved by the company's policy); the technicians' time (diagnosis, each
+repair); an invoice per order once its last device has shipped, with the accepted lines or the fee
+of its outcome (as portal.invoicing would charge it), most of them paid and a few credited; and
+about 2 % repeat repairs (a serial shipped back within 90 days, flagged at receiving). They feed the
+reports that read them live: quote acceptance, revenue and margin, repeat repairs.
+
 No ORM objects and no flush per row: ids are given, rows are dicts, chunks go in with executemany,
 the non-unique indexes of the big tables are built after the rows are in. Random but reproducible
 (a fixed seed); dates are relative to the moment of seeding, which the marker records.
@@ -17,6 +25,7 @@ import fcntl
 import hashlib
 import json
 import math
+import operator
 import os
 import random
 import sys
@@ -24,10 +33,11 @@ import time
 from collections.abc import Iterator
 from dataclasses import asdict, dataclass, replace
 from datetime import UTC, date, datetime, timedelta
+from decimal import ROUND_HALF_UP, Decimal
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Column, MetaData, String, Table, Text, create_engine, event, inspect, select, text
+from sqlalchemy import Column, MetaData, String, Table, Text, bindparam, create_engine, event, inspect, select, text
 from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.schema import CreateIndex, CreateTable
 
@@ -36,13 +46,26 @@ from portal.extensions import db
 from portal.models import (
     AssignmentMethod,
     Company,
+    Decision,
+    DeclinedRecommendation,
     Device,
     DeviceCategory,
     DeviceStatus,
+    Invoice,
+    InvoiceCounter,
+    InvoiceKind,
+    InvoiceLine,
     InvoiceProfile,
+    LineTier,
     ManagerAssignment,
     Order,
     OrderState,
+    Payment,
+    PriceItem,
+    PriceItemKind,
+    Quote,
+    QuoteLine,
+    QuoteState,
     ReportWatermark,
     RequestType,
     ReturnAddress,
@@ -50,12 +73,15 @@ from portal.models import (
     ServiceLevel,
     SizeBand,
     StaffRole,
+    TaxRate,
     Transition,
     User,
+    WorkEntry,
+    WorkKind,
 )
 
 #: Bump when the data this module makes changes; a different schema reseeds by itself.
-SEED_VERSION = 2  # 2: the reports' summaries
+SEED_VERSION = 3  # 2: the reports' summaries; 3: quotes, invoices, work entries, repeat repairs
 PASSWORD = "bench-depot-password"
 ADMIN_EMAIL = "admin@largest.bench.example"
 OWN_EMAIL = "own@largest.bench.example"
@@ -292,6 +318,57 @@ BEYOND_REPAIR_REASONS = ["Mainboard corroded", "Frame bent, parts unavailable", 
 QC_FAIL_NOTES = ["Fails QC: touch dead zone", "Fails QC: battery test", "Fails QC: scanner misreads"]
 CARRIERS = ["DHL", "UPS", "DPD", "InPost", "GLS", "FedEx"]
 
+# -- quotes, invoices, time worked ------------------------------------------------------------
+
+CENT = Decimal("0.01")
+ZERO = Decimal("0.00")
+#: The price list: parts per category (code, description, list price, cost); labour and the extras
+#: a technician recommends. Labour costs nothing on the line: technician time is costed from the
+#: work entries (TECHNICIAN_HOURLY_COST), as the revenue report does.
+PARTS = {
+    "Laptop": [("LAP-SCR", "Display panel 14\"", "145.00", "88.00"), ("LAP-KBD", "Keyboard", "59.00", "31.00"),
+               ("LAP-BAT", "Battery", "89.00", "52.00"), ("LAP-HNG", "Hinge set", "35.00", "14.00"),
+               ("LAP-SSD", "SSD 512 GB", "79.00", "45.00"), ("LAP-USBC", "USB-C port board", "42.00", "18.00")],
+    "Handheld terminal": [("HHT-SCR", "Display and touch assembly", "120.00", "70.00"),
+                          ("HHT-BAT", "Battery 4,300 mAh", "39.99", "21.00"),
+                          ("HHT-SCN", "Scan engine", "189.00", "120.00"), ("HHT-KEY", "Keypad", "45.00", "20.00"),
+                          ("HHT-HSG", "Back cover", "29.00", "11.00")],
+    "Label printer": [("LBL-PHD", "Print head", "210.00", "140.00"), ("LBL-PLT", "Platen roller", "35.00", "15.00"),
+                      ("LBL-SNS", "Media sensor", "28.00", "12.00"), ("LBL-BRD", "Main board", "180.00", "115.00")],
+    "Power tool": [("PT-MOT", "Motor", "75.00", "41.00"), ("PT-CHK", "Chuck", "32.00", "14.00"),
+                   ("PT-SWT", "Trigger switch", "24.00", "9.00"), ("PT-BAT", "Battery pack 18 V", "65.00", "38.00")],
+    "Tablet": [("TAB-SCR", "Display and digitiser", "165.00", "102.00"), ("TAB-BAT", "Battery", "69.00", "38.00"),
+               ("TAB-CHG", "Charging port", "39.00", "16.00")],
+    "Barcode scanner": [("BC-SCN", "Scan engine", "95.00", "58.00"), ("BC-CBL", "Cable, USB", "19.00", "6.00"),
+                        ("BC-WIN", "Exit window", "15.00", "5.00")],
+    "Mobile printer": [("MP-PHD", "Print head", "120.00", "75.00"), ("MP-BAT", "Battery", "49.00", "26.00"),
+                       ("MP-LAT", "Media cover latch", "18.00", "6.00")],
+}
+LABOUR = ("LAB-30", "Labour, 30 minutes", "25.50", "0.00")
+EXTRAS = [("CLN", "Cleaning and new rubber seals", "10.05", "2.00"), ("FW", "Firmware update", "15.00", "0.00")]
+STANDARD_RATE = ("VAT 23%", Decimal("23.00"), "")
+AUTO_APPROVE_LIMIT = Decimal("500.00")  # above any required repair's gross in this price list
+AUTO_NOTE = "Quote revision 1 approved automatically by the company's policy (under 500.00 EUR)"
+REVERSE_CHARGE = ("Reverse charge", Decimal("0.00"),
+                  "Reverse charge: VAT to be accounted for by the recipient (Art. 196 of Directive 2006/112/EC).")
+EU = {"PL", "DE", "CZ"}  # of the bench's countries; PL is the depot's own
+DIAGNOSIS_FEE = Decimal("25.00")  # the settings' defaults (DIAGNOSIS_FEE, NO_FAULT_FOUND_FEE)
+NO_FAULT_FOUND_FEE = Decimal("25.00")
+PAYMENT_TERMS_DAYS = 14  # Company.payment_terms_days's default
+#: Shares: companies whose policy approves cheap quotes by itself; devices that come back within the
+#: repair warranty (flagged at receiving); invoices corrected by a credit note
+AUTO_APPROVE_COMPANIES = 0.10
+AUTO_APPROVED = 0.6  # of those companies' paid repairs: under their limit
+NOT_SHIPPING = (S.CANCELLED, S.MISSING)  # invoicing.NOT_SHIPPING: the order is complete without them
+REPEAT_SHARE = 0.022  # tried on received devices; a few find no earlier device to repeat
+CREDIT_NOTE_SHARE = 0.004
+PAPERWORK = (Quote, QuoteLine, DeclinedRecommendation, WorkEntry, Invoice, InvoiceLine, Payment)
+SELLER = {"name": "Depot Repair Sp. z o.o.", "address": "ul. Serwisowa 1, 02-001 Warszawa, PL",
+          "tax_id": "PL5250000000", "bank_account": "PL61 1090 1014 0000 0712 1981 2874"}  # the settings' defaults
+FINDINGS = ["Display cracked, touch layer damaged", "Battery swollen, capacity 41 %", "Charging port worn",
+            "Scan engine does not fire", "Liquid damage on the main board", "Print head worn", "Keys worn out",
+            "Motor brushes worn", "Housing cracked at the corner"]
+
 STAFF = (
     [(Role.ADMIN, "Ada Admin")] + [(Role.ACCOUNT_MANAGER, f"Account Manager {i}") for i in range(1, 9)]
     + [(Role.CUSTOMER_CARE, f"Customer Care {i}") for i in range(1, 4)]
@@ -352,14 +429,63 @@ class Seeder:
         self.rows = {"transitions": 0}
         self.is_sqlite = engine.dialect.name == "sqlite"
         self.password_hash = ""
-        self.tally = reports.Tally(ZoneInfo(os.environ.get("DEPOT_TIMEZONE", "Europe/Warsaw")))
+        self.tz = ZoneInfo(os.environ.get("DEPOT_TIMEZONE", "Europe/Warsaw"))
+        self.tally = reports.Tally(self.tz)
         self.last_transition_id = 0
+        # Quotes, invoices, time worked and repeats draw from their own stream, so tuning them leaves
+        # the devices' lives (the other measurements' data) as self.rng draws them; only a quote the
+        # company's policy approves at once makes a life of its own (no awaiting approval).
+        self.extra = random.Random(20_240_602)
+        self.ids = dict.fromkeys(("quote", "quote_line", "declined", "work", "invoice", "invoice_line", "payment"), 0)
+        #: Rows made with the devices, inserted with them (in this order: the foreign keys')
+        self.paperwork: dict[type, list[dict]] = {model: [] for model in PAPERWORK}
+        self.numbering: list[tuple] = []  # (kind, year, issued ts, id): numbered once all are in
+        self.repeat_pool: dict[int, list[tuple]] = {}  # per company: devices shipped lately
 
     # helpers
     def insert(self, conn: Connection, table, rows: list[dict]) -> None:
+        statement = self.plain_insert(conn, table, rows)
         for start in range(0, len(rows), CHUNK_ROWS):
-            conn.execute(table.insert(), rows[start:start + CHUNK_ROWS])
+            if statement is None:
+                conn.execute(table.insert(), rows[start:start + CHUNK_ROWS])
+            else:
+                sql, convert = statement
+                conn.exec_driver_sql(sql, [convert(row) for row in rows[start:start + CHUNK_ROWS]])
         self.rows[table.name] = self.rows.get(table.name, 0) + len(rows)
+
+    def plain_insert(self, conn: Connection, table, rows: list[dict]):
+        """On SQLite, the INSERT and a row-to-tuple conversion for the driver's executemany: each
+        value goes through its column's own bind processor (so it is stored exactly as by
+        conn.execute), but without SQLAlchemy's per-row parameter handling, which costs more than
+        SQLite's insert itself. None (use conn.execute) elsewhere, or when a column left out has a
+        default only Python computes. Every row has the first row's keys."""
+        if not self.is_sqlite or not rows:
+            return None
+        keys = list(rows[0])
+        constants = {}
+        for column in table.columns:
+            if column.key in keys or column.default is None:
+                continue
+            if not column.default.is_scalar:
+                return None
+            constants[column.key] = column.default.arg
+        names = keys + list(constants)
+        compiled = table.insert().compile(dialect=conn.dialect, column_keys=names)
+        if list(compiled.positiontup) != names:
+            return None
+        dialect = conn.dialect
+        processors = [(n, processor) for n, name in enumerate(names)
+                      if (processor := table.c[name].type.dialect_impl(dialect).bind_processor(dialect))]
+        get = operator.itemgetter(*keys)
+        tail = list(constants.values())
+
+        def convert(row: dict) -> tuple:
+            values = [*get(row), *tail] if len(keys) > 1 else [row[keys[0]], *tail]
+            for n, processor in processors:
+                values[n] = processor(values[n])
+            return tuple(values)
+
+        return compiled.string, convert
 
     def dt(self, ts: float) -> datetime:
         return datetime.fromtimestamp(int(ts), UTC)
@@ -377,6 +503,7 @@ class Seeder:
         with self.engine.begin() as conn:
             self.insert_orders(conn)
         self.insert_devices()
+        self.number_invoices()
         self.insert_report_summaries()
         self.log(f"  indexes: building {len(deferred)} ...")
         t = time.perf_counter()
@@ -415,7 +542,7 @@ class Seeder:
         """The big tables' non-unique indexes go up after the rows are in: much faster."""
         deferred = []
         with self.engine.begin() as conn:
-            for model in (Order, Device, Transition):
+            for model in (Order, Device, Transition, *PAPERWORK):
                 for index in sorted(model.__table__.indexes, key=lambda i: i.name):
                     if not index.unique:
                         index.drop(conn)
@@ -488,13 +615,14 @@ class Seeder:
             phone = spec["phone"].format(*(rng.randrange(10, 99) for _ in range(4)))
             manager = rng.choice(self.staff[Role.ACCOUNT_MANAGER])
             created = now - timedelta(days=740 + rng.randrange(0, 1500))
+            auto = not largest and self.extra.random() < AUTO_APPROVE_COMPANIES
             companies.append({
                 "id": cid, "legal_name": f"{name} ({cid})" if not largest else name,
                 "tax_id": f"{country}{cid:010d}", "country": country, "region": region,
                 "industry": "retail" if largest else rng.choice(INDUSTRIES),
                 "size_band": SizeBand.ENTERPRISE if largest else rng.choice(list(SizeBand)),
                 "street": street, "postcode": postcode, "city": city, "phone": phone, "created_at": created,
-                "account_manager_id": manager,
+                "account_manager_id": manager, "auto_approve_limit": AUTO_APPROVE_LIMIT if auto else None,
             })
             profiles.append({"id": cid, "company_id": cid, "name": name, "tax_id": f"{country}{cid:010d}",
                              "street": street, "postcode": postcode, "city": city, "country": country,
@@ -537,15 +665,39 @@ class Seeder:
                 "users": user_ids, "addresses": company_addresses, "manager": manager, "fleet": fleet,
                 "asset_prefix": ("BRG" if largest else "".join(rng.choices("ABCDEFGHKLMNPRSTWZ", k=3)))
                 if largest or rng.random() < 0.75 else None,
-                "asset_next": rng.randrange(1000, 50000), "phone": phone,
+                "asset_next": rng.randrange(1000, 50000), "phone": phone, "auto": auto,
+                # pricing.tax_for: another EU country with a VAT id pays by reverse charge
+                "rate": REVERSE_CHARGE if country in EU and country != "PL" else STANDARD_RATE,
+                "buyer": {"name": name, "tax_id": f"{country}{cid:010d}", "street": street, "postcode": postcode,
+                          "city": city, "country": country, "email": f"invoices@c{cid}.bench.example",
+                          "language": "en" if largest else spec["language"]},
             })
         self.insert(conn, Company.__table__, companies)
+        self.seed_price_list(conn)
         self.insert(conn, InvoiceProfile.__table__, profiles)
         self.insert(conn, ReturnAddress.__table__, addresses)
         self.insert(conn, User.__table__, customers)
         self.insert(conn, ManagerAssignment.__table__, assignments)
         self.user_names = {u["id"]: (u["name"], u["email"]) for u in customers}
         self.log(f"  companies: {len(companies):,}, users: {len(users) + len(customers):,}")
+
+    def seed_price_list(self, conn: Connection) -> None:
+        """The tax rates and the price list the quotes are written from."""
+        rates = [(1, *STANDARD_RATE, False), (2, "VAT 8%", Decimal("8.00"), "", False), (3, *REVERSE_CHARGE, True)]
+        self.insert(conn, TaxRate.__table__, [
+            {"id": i, "name": name, "rate": rate, "legal_note": note, "is_reverse_charge": reverse, "is_active": True}
+            for i, name, rate, note, reverse in rates])
+        items = [(code, description, price, cost, PriceItemKind.PART) for parts in PARTS.values()
+                 for code, description, price, cost in parts]
+        items += [(*LABOUR, PriceItemKind.LABOUR)] + [(*extra, PriceItemKind.LABOUR) for extra in EXTRAS]
+        self.price_items = {}
+        rows = []
+        for item_id, (code, description, price, cost, kind) in enumerate(items, start=1):
+            self.price_items[code] = (item_id, description, Decimal(price), Decimal(cost), kind)
+            rows.append({"id": item_id, "code": code, "description": description, "kind": kind,
+                         "unit_price": Decimal(price), "unit_cost": Decimal(cost), "tax_rate_id": 1,
+                         "stock": 40 if kind == PriceItemKind.PART else 0, "is_active": True})
+        self.insert(conn, PriceItem.__table__, rows)
 
     # orders --------------------------------------------------------------------------------------
     def orders_per_company(self) -> list[int]:
@@ -760,6 +912,9 @@ class Seeder:
         with self.engine.begin() as conn:
             self.insert(conn, Device.__table__, devices)
             self.insert(conn, Transition.__table__, transitions)
+            for model, rows in self.paperwork.items():
+                self.insert(conn, model.__table__, rows)
+                rows.clear()
 
     def order_devices(self, o: dict, device_id: int, transition_id: int, devices: list, transitions: list):
         rng, uniform, random_ = self.rng, self.rng.uniform, self.rng.random
@@ -777,10 +932,12 @@ class Seeder:
         prefix = company["asset_prefix"]
         count, boxes, boxed = o["devices"], o["boxes"], o["boxed"]
         per_box = math.ceil(count / boxes)
+        charges, shipped_at, waiting = [], 0.0, False  # the order's invoice: when its last device ships
         for n in range(count):
             device_id += 1
             manufacturer, model, category, serial_kind = MODELS[fleet[int(random_() ** 1.6 * len(fleet))]]
             warranty = random_() < 0.45
+            auto = accepted and not warranty and company["auto"] and self.extra.random() < AUTO_APPROVED
             if prefix and random_() < 0.9:
                 company["asset_next"] += 1
                 asset = f"{prefix}-{company['asset_next']:06d}"
@@ -798,7 +955,7 @@ class Seeder:
                     if random_() < 0.5:
                         t = math.inf
                 steps.append((S.RECEIVED, t, rng.choice(staff[Role.RECEIVING]), "Receiving", ""))
-                self.life_after_receipt(steps, t, warranty, owner)
+                self.life_after_receipt(steps, t, warranty, owner, auto)
             cut = [s for s in steps if s[1] <= now_ts]
             self.tally_life(cut)
             previous = None
@@ -821,11 +978,254 @@ class Seeder:
                 "unlock_code_encrypted": None, "data_wipe_allowed": random_() < 0.6,
                 "request_type": (RequestType.WARRANTY if warranty else RequestType.PAID) if accepted else None,
                 "status": previous, "status_changed_at": submitted_at if last_at == t0 else dt(last_at),
-                "created_at": submitted_at,
+                "created_at": submitted_at, "technician_id": None, "warranty_confirmed": None, "repeat_of_id": None,
             })
+            device = devices[-1]
+            if accepted:
+                category = self.repeat_or_remember(o["company_id"], device, category, steps, cut)
+                device_charges = self.paperwork_for(o, device, category, cut, warranty, auto)
+                if previous in (S.SHIPPED, S.DELIVERED):
+                    charges += device_charges
+                    shipped_at = max(shipped_at, next(at for status, at, *_ in cut if status == S.SHIPPED))
+                elif previous not in NOT_SHIPPING:
+                    waiting = True
+        if charges and not waiting:
+            self.invoice(o, company, charges, shipped_at)
         return device_id, transition_id
 
-    def life_after_receipt(self, steps: list, t: float, warranty: bool, owner: int) -> None:
+    # repeat repairs, quotes, time worked, invoices ---------------------------------------------------
+    def repeat_or_remember(self, company_id: int, device: dict, category: str, steps: list, cut: list) -> str:
+        """A received device may be an earlier one come back (same serial, shipped within the repair
+        warranty's 90 days), as receiving flags it; a device that ships may come back later.
+        Returns the device's category (the earlier device's, for a repeat)."""
+        pool = self.repeat_pool.setdefault(company_id, [])
+        received = next((at for status, at, *_ in cut if status == S.RECEIVED), None)
+        if pool and received is not None:
+            if pool[0][0] < received - 150 * DAY:
+                # devices come in the order of their orders: one shipped this long ago is never
+                # picked again (pruned 60 days at a time, so the largest pool is not filtered per device)
+                pool[:] = [p for p in pool if p[0] >= received - 90 * DAY]
+            if pool and self.extra.random() < REPEAT_SHARE:
+                for _ in range(6):
+                    shipped, original, manufacturer, model, earlier_category, category_id, serial, asset = \
+                        self.extra.choice(pool)
+                    if received - 90 * DAY <= shipped <= received:
+                        device.update(repeat_of_id=original, manufacturer=manufacturer, model=model,
+                                      category_id=category_id, serial_number=serial, asset_tag=asset)
+                        category = earlier_category
+                        break
+        shipped = next((at for status, at, *_ in steps if status == S.SHIPPED), None)
+        if shipped is not None and shipped <= self.now_ts:
+            pool.append((shipped, device["id"], device["manufacturer"], device["model"], category,
+                         device["category_id"], device["serial_number"], device["asset_tag"]))
+        return category
+
+    def paperwork_for(self, o: dict, device: dict, category: str, cut: list, warranty: bool, auto: bool) -> list:
+        """The device's quote and its lines, the decision, the time worked (diagnosis, each repair), as
+        the bench and the approvals record them; returns what it is charged when it ships
+        (invoicing.charges_for: accepted lines when repaired, the fee of an unrepaired outcome,
+        nothing for a confirmed warranty)."""
+        x = self.extra
+        statuses = [step[0] for step in cut]
+        if S.DIAGNOSIS not in statuses:
+            return []
+        d = statuses.index(S.DIAGNOSIS)
+        technician = cut[d][2]
+        device["technician_id"] = technician
+        if d + 1 == len(cut):
+            return []  # still in diagnosis
+        outcome, outcome_at = cut[d + 1][0], cut[d + 1][1]
+        self.work(device["id"], technician, WorkKind.DIAGNOSIS, x.randint(10, 45), outcome_at)
+        for status, at, *_ in cut[d + 2:]:
+            if status == S.QUALITY_CHECK:
+                self.work(device["id"], technician, WorkKind.REPAIR, x.randint(15, 150), at)
+        if warranty and outcome == S.REPAIR:
+            device["warranty_confirmed"] = True
+        quote = None
+        if outcome == S.AWAITING_APPROVAL or (auto and outcome == S.REPAIR):
+            quote = self.quote(o, device, category, technician, cut, d, statuses)
+        repaired = S.QUALITY_CHECK in statuses
+        if S.SHIPPED not in statuses or device["warranty_confirmed"]:
+            return []
+        came_from = statuses[len(statuses) - 1 - statuses[::-1].index(S.READY_TO_SHIP) - 1]
+        rate = self.companies[o["company_id"]]["rate"]
+        if came_from in (S.DECLINED, S.BEYOND_REPAIR, S.NO_FAULT_FOUND):
+            fee, code, what = ((NO_FAULT_FOUND_FEE, "NO-FAULT-FOUND", "Diagnosis fee (no fault found)")
+                               if came_from == S.NO_FAULT_FOUND else
+                               (DIAGNOSIS_FEE, "DIAGNOSIS", f"Diagnosis fee ({came_from.value.replace('_', ' ')})"))
+            return [(device["id"], None, code, self.named(what, device), "fee", Decimal(1), fee, Decimal("0.00"),
+                     rate)]
+        if not repaired or quote is None or quote["decision"] in (None, Decision.DECLINED):
+            return []
+        return [(device["id"], line["id"], line["code"], self.named(line["description"], device), str(line["kind"]),
+                 line["quantity"], line["unit_price"], line["unit_cost"], rate)
+                for line in quote["lines"] if line["accepted"]]
+
+    def invoice(self, o: dict, company: dict, charges: list, at: float) -> None:
+        """The order's invoice, issued when its last device shipped (invoicing.on_shipped, per order),
+        its totals as pricing.totals makes them. Most are paid, on time or a little late, once
+        issued; a few are credited in full by a credit note instead."""
+        x, ids = self.extra, self.ids
+        ids["invoice"] += 1
+        invoice_id = ids["invoice"]
+        lines, bases, net = [], {}, ZERO
+        for position, (device_id, quote_line_id, code, description, kind, quantity, price, cost, rate) in \
+                enumerate(charges, start=1):
+            amount = (quantity * price).quantize(CENT, ROUND_HALF_UP)
+            net += amount
+            bases[rate] = bases.get(rate, ZERO) + amount
+            ids["invoice_line"] += 1
+            lines.append({
+                "id": ids["invoice_line"], "invoice_id": invoice_id, "position": position, "device_id": device_id,
+                "quote_line_id": quote_line_id, "code": code, "description": description, "kind": kind,
+                "quantity": quantity, "unit_price": price, "unit_cost": cost, "amount": amount, "tax_rate": rate[1],
+                "tax_name": rate[0], "tax_note": rate[2]})
+        taxes = [(name, rate, note, base, (base * rate / 100).quantize(CENT, ROUND_HALF_UP))
+                 for (name, rate, note), base in sorted(bases.items(), key=lambda kv: (-kv[0][1], kv[0][0]))]
+        tax = sum((t[4] for t in taxes), ZERO)
+        credited = at + x.uniform(2, 30) * DAY
+        if x.random() < CREDIT_NOTE_SHARE and credited <= self.now_ts:
+            self.add_invoice(invoice_id, InvoiceKind.INVOICE, o, company, at, net, tax, taxes, lines)
+            ids["invoice"] += 1
+            note_id = ids["invoice"]
+            note_lines = []
+            for line in lines:
+                ids["invoice_line"] += 1
+                note_lines.append({**line, "id": ids["invoice_line"], "invoice_id": note_id,
+                                   "quantity": -line["quantity"], "amount": -line["amount"]})
+            self.add_invoice(note_id, InvoiceKind.CREDIT_NOTE, o, company, credited, -net, -tax,
+                             [(n, r, nt, -b, -a) for n, r, nt, b, a in taxes], note_lines, credited=invoice_id,
+                             note="Goods returned: the repair was not wanted after all")
+            return
+        paid = at + x.uniform(1, PAYMENT_TERMS_DAYS + 25) * DAY
+        paid = paid if paid <= self.now_ts and x.random() < 0.97 else None
+        self.add_invoice(invoice_id, InvoiceKind.INVOICE, o, company, at, net, tax, taxes, lines, paid=paid)
+        if paid is not None:
+            ids["payment"] += 1
+            self.paperwork[Payment].append({
+                "id": ids["payment"], "invoice_id": invoice_id, "amount": net + tax,
+                "paid_on": datetime.fromtimestamp(int(paid), self.tz).date(), "reference": f"TR/{o['id']}/{invoice_id}",
+                "recorded_by_id": self.staff[Role.ADMIN][0], "recorded_at": self.dt(paid)})
+
+    def add_invoice(self, invoice_id: int, kind: InvoiceKind, o: dict, company: dict, at: float, net: Decimal,
+                    tax: Decimal, taxes: list, lines: list, *, credited: int | None = None, note: str = "",
+                    paid: float | None = None) -> None:
+        """An invoice's row and lines; its number comes later (number_invoices), in the order of issue."""
+        day = datetime.fromtimestamp(int(at), self.tz).date()  # the depot's date: the invoice's year
+        gross = net + tax
+        self.paperwork[Invoice].append({
+            "id": invoice_id, "kind": kind, "number": f"~{invoice_id}", "year": day.year, "sequence": -invoice_id,
+            "company_id": o["company_id"], "order_id": o["id"], "parcel_id": None, "credited_invoice_id": credited,
+            "issued_at": self.dt(at),
+            "due_date": day + timedelta(days=PAYMENT_TERMS_DAYS if kind == InvoiceKind.INVOICE else 0),
+            "currency": "EUR", "buyer": company["buyer"], "seller": SELLER, "net": net, "tax": tax, "gross": gross,
+            "taxes": [{"name": name, "rate": str(rate), "note": text_, "base": str(base), "amount": str(amount)}
+                      for name, rate, text_, base, amount in taxes],
+            "note": note, "paid_amount": gross if paid else ZERO, "paid_at": self.dt(paid) if paid else None,
+            "emailed_at": self.dt(at)})
+        self.paperwork[InvoiceLine].extend(lines)
+        self.numbering.append((kind, day.year, at, invoice_id))
+
+    def number_invoices(self) -> None:
+        """Numbers per kind and year in the order of issue, without gaps (invoicing.next_number), and
+        the counters the portal's next invoice continues from."""
+        started = time.perf_counter()
+        table = Invoice.__table__
+        counters: dict[tuple, int] = {}
+        rows = []
+        for kind, year, _at, invoice_id in sorted(self.numbering, key=lambda n: (n[2], n[3])):
+            sequence = counters[kind, year] = counters.get((kind, year), 0) + 1
+            prefix = "CN" if kind == InvoiceKind.CREDIT_NOTE else "INV"
+            rows.append({"b_id": invoice_id, "b_number": f"{prefix}/{year}/{sequence:06d}", "b_sequence": sequence})
+        renumber = (table.update().where(table.c.id == bindparam("b_id"))
+                    .values(number=bindparam("b_number"), sequence=bindparam("b_sequence")))
+        with self.engine.begin() as conn:
+            for start in range(0, len(rows), CHUNK_ROWS):
+                conn.execute(renumber, rows[start:start + CHUNK_ROWS])
+            self.insert(conn, InvoiceCounter.__table__, [
+                {"id": n, "kind": kind, "year": year, "last_number": last}
+                for n, ((kind, year), last) in enumerate(sorted(counters.items()), start=1)])
+        self.log(f"  invoices numbered: {len(rows):,}, {time.perf_counter() - started:.1f} s")
+
+    @staticmethod
+    def named(description: str, device: dict) -> str:
+        """invoicing._named: the line says which device it is for."""
+        return (f"{description} — {device['tag_code']}, {device['manufacturer']} {device['model']}, "
+                f"S/N {device['serial_number']}")[:300]
+
+    def work(self, device_id: int, technician: int, kind: WorkKind, minutes: int, at: float) -> None:
+        self.ids["work"] += 1
+        self.paperwork[WorkEntry].append({
+            "id": self.ids["work"], "device_id": device_id, "user_id": technician, "kind": kind, "minutes": minutes,
+            "note": "Diagnosed" if kind == WorkKind.DIAGNOSIS else "Repaired", "at": self.dt(at)})
+
+    def quote(self, o: dict, device: dict, category: str, technician: int, cut: list, d: int,
+              statuses: list) -> dict:
+        """One revision, sent when the device went to awaiting approval (or approved at once by the
+        company's policy), decided when it moved on: 1-4 lines, required and recommended."""
+        x, dt, ids = self.extra, self.dt, self.ids
+        company = self.companies[o["company_id"]]
+        rate_name, rate, rate_note = company["rate"]
+        parts = PARTS[category]
+        wanted = []  # (tier, code, quantity)
+        main = parts[int(x.random() ** 1.5 * len(parts))][0] if x.random() < 0.8 else None
+        if main:
+            wanted.append((LineTier.REQUIRED, main, 1))
+        wanted.append((LineTier.REQUIRED, LABOUR[0], x.randint(1, 4)))
+        extras = [code for code, *_ in parts if code.endswith("-BAT") and code != main] + [c for c, *_ in EXTRAS]
+        for code in x.sample(extras, k=min(len(extras), x.choice((0, 0, 1, 1, 2)), 4 - len(wanted))):
+            wanted.append((LineTier.RECOMMENDED, code, 1))
+        sent_at = cut[d + 1][1]
+        automatic = statuses[d + 1] == S.REPAIR
+        decided = cut[d + 1] if automatic else cut[d + 2] if d + 2 < len(cut) else None
+        recommended = [n for n, (tier, *_) in enumerate(wanted) if tier == LineTier.RECOMMENDED]
+        if decided is None:
+            decision, chosen = None, set()
+        elif automatic:
+            decision, chosen = Decision.AUTOMATIC, set()
+        elif decided[0] == S.DECLINED:
+            decision, chosen = Decision.DECLINED, None
+        else:
+            roll = x.random()
+            if not recommended or roll < 0.5:
+                decision, chosen = Decision.REQUIRED, set()
+            elif roll < 0.82 or len(recommended) == 1:
+                decision, chosen = Decision.RECOMMENDED, set(recommended)
+            else:
+                decision, chosen = Decision.LINES, {x.choice(recommended)}
+        ids["quote"] += 1
+        quote_id = ids["quote"]
+        repaired = S.QUALITY_CHECK in statuses
+        lines = []
+        for position, (tier, code, quantity) in enumerate(wanted, start=1):
+            item_id, description, price, cost, kind = self.price_items[code]
+            accepted = None if decision is None else (
+                chosen is not None and (tier == LineTier.REQUIRED or position - 1 in chosen))
+            ids["quote_line"] += 1
+            lines.append({
+                "id": ids["quote_line"], "quote_id": quote_id, "position": position, "price_item_id": item_id,
+                "code": code, "description": description, "kind": kind, "tier": tier, "quantity": Decimal(quantity),
+                "unit_price": price, "unit_cost": cost, "tax_rate": rate, "tax_name": rate_name,
+                "tax_note": rate_note, "reason": "", "accepted": accepted, "done": bool(accepted and repaired)})
+            if decision is not None and not accepted and tier == LineTier.RECOMMENDED:
+                ids["declined"] += 1
+                self.paperwork[DeclinedRecommendation].append({
+                    "id": ids["declined"], "company_id": o["company_id"], "serial_number": device["serial_number"],
+                    "code": code, "description": description, "quote_id": quote_id, "declined_at": dt(decided[1])})
+        decided_at = decided[1] if decided else None
+        self.paperwork[Quote].append({
+            "id": quote_id, "device_id": device["id"], "revision": 1,
+            "state": QuoteState.SENT if decision is None else QuoteState.DECIDED,
+            "findings": FINDINGS[int(x.random() * len(FINDINGS))], "currency": "EUR", "created_by_id": technician,
+            "created_at": dt(sent_at - x.uniform(300, 3600)), "sent_at": dt(sent_at),
+            "reminded_at": dt(sent_at + 3 * DAY) if (decided_at or self.now_ts) - sent_at > 3 * DAY else None,
+            "escalated_at": None, "decision": decision, "decided_at": dt(decided_at) if decided_at else None,
+            "decided_by_id": decided[2] if decided and not automatic else None, "decided_for_id": None,
+            "consent_note": "", "po_number": ""})
+        self.paperwork[QuoteLine].extend(lines)
+        return {"decision": decision, "lines": lines}
+
+    def life_after_receipt(self, steps: list, t: float, warranty: bool, owner: int, auto: bool = False) -> None:
         """Received -> diagnosis -> (quote) -> repair -> QC -> ready -> shipped -> delivered, with detours."""
         rng, uniform, random_ = self.rng, self.rng.uniform, self.rng.random
         staff = self.staff
@@ -845,7 +1245,7 @@ class Seeder:
             steps.append((S.READY_TO_SHIP, t, dispatch, "Dispatch", ""))
         else:
             declined = False
-            if not warranty:
+            if not warranty and not auto:
                 t += uniform(0.3, 1.5) * DAY
                 steps.append((S.AWAITING_APPROVAL, t, technician, bench, ""))
                 t += uniform(0.2, 6) * DAY
@@ -861,9 +1261,9 @@ class Seeder:
                     steps.append((S.REPAIR, t, None, "", ""))
                 else:
                     steps.append((S.REPAIR, t, owner, "", ""))
-            else:
+            else:  # a warranty repair, or a quote the company's policy approves at once
                 t += uniform(0.3, 2) * DAY
-                steps.append((S.REPAIR, t, technician, bench, ""))
+                steps.append((S.REPAIR, t, technician, bench, AUTO_NOTE if auto else ""))
                 if random_() < 0.07:
                     t += uniform(0.2, 1) * DAY
                     steps.append((S.WAITING_FOR_PARTS, t, technician, bench, ""))

@@ -33,7 +33,7 @@ def create_staff_command(email, name, roles, password):
 
 
 def run_jobs() -> dict[str, int]:
-    from portal import bench, deadlines, dispatch, orders, quote_mail, reports
+    from portal import bench, deadlines, dispatch, invoicing, orders, quote_mail, reports
 
     reminders = orders.send_parcel_reminders()
     db.session.commit()
@@ -49,9 +49,11 @@ def run_jobs() -> dict[str, int]:
     db.session.commit()
     delivered = dispatch.deliver_overdue()
     db.session.commit()
+    invoiced = invoicing.issue_missing()  # before the outbox, so the invoices' e-mails go out in this run
+    db.session.commit()
     return {"parcel reminders": reminders, "devices assigned": assigned, "quote reminders": quote_reminders,
             "overdue digests": overdue, "escalations": escalations, "transitions summarised": counted,
-            "parcels delivered": delivered,
+            "parcels delivered": delivered, "invoices issued": invoiced,
             "mail written": outbox.compose_deferred(), "mail": sum(outbox.send_queued().values())}
 
 
@@ -59,7 +61,7 @@ def run_jobs() -> dict[str, int]:
 def run_jobs_command():
     """Run every due job once: parcel reminders, technicians for received devices, quote reminders,
     overdue digests and escalations, the reports' summaries, parcels delivered after the days for it,
-    the mail outbox."""
+    invoices that pick-ups left missing, the mail outbox."""
     results = run_jobs()
     click.echo(", ".join(f"{name}: {count}" for name, count in results.items()))
 

@@ -347,3 +347,100 @@ def test_without_tax_rates_the_parcel_still_leaves_and_is_invoiced_later(owner, 
     tax_rate()
     [invoice] = invoicing.on_shipped(parcel)
     assert invoice.gross == D("30.75")
+
+
+# -- the job: invoices that pick-ups left missing -------------------------------------------------------
+
+def shipped_without_tax_rates(make_order, owner):
+    """A no-fault device picked up before the depot had any tax rate: shipped, not invoiced."""
+    from portal.models import TaxRate
+
+    device = no_fault_found(make_order(owner, devices=1).devices[0])
+    db.session.execute(db.delete(TaxRate))
+    db.session.commit()
+    return ship([device])
+
+
+def test_the_job_issues_the_invoice_a_pick_up_without_tax_rates_left_missing(owner, make_order):
+    from portal import tax_rates
+
+    owner.invoice_profile.invoice_email = "books@acme.example"
+    parcel = shipped_without_tax_rates(make_order, owner)
+    assert invoices() == [] and [d.status.value for d in parcel.devices] == ["shipped"]
+    assert invoicing.issue_missing() == 0  # still no rates: nothing, and no error
+    db.session.commit()
+    tax_rates.save_tax_rate({"name": "VAT 23%", "rate": "23", "is_active": True})  # the admin adds it
+    db.session.commit()
+    assert invoicing.issue_missing() == 1
+    db.session.commit()
+    [invoice] = invoices()
+    year = invoicing.depot_today().year
+    assert (invoice.number, invoice.sequence, invoice.gross) == (f"INV/{year}/000001", 1, D("30.75"))
+    assert invoice.order_id == parcel.devices[0].order_id and invoice.emailed_at is not None
+    [mail] = db.session.scalars(select(OutboxMessage).where(OutboxMessage.recipient == "books@acme.example")).all()
+    assert invoice.number in mail.subject
+    assert invoicing.issue_missing() == 0  # again: nothing more
+    db.session.commit()
+    assert len(invoices()) == 1
+    assert db.session.scalar(select(func.count()).select_from(OutboxMessage).where(
+        OutboxMessage.recipient == "books@acme.example")) == 1
+
+
+def test_one_parcel_refused_by_a_rule_does_not_hold_up_the_others(make_company, make_order, caplog):
+    """The German customer pays by reverse charge, and the admin added only the standard rate."""
+    from portal import tax_rates
+
+    foreign, home = make_company(country="DE"), make_company(country="PL")
+    refused = shipped_without_tax_rates(make_order, foreign)
+    fine = shipped_without_tax_rates(make_order, home)
+    assert refused.id < fine.id  # the refused one is tried first
+    tax_rates.save_tax_rate({"name": "VAT 23%", "rate": "23", "is_active": True})
+    db.session.commit()
+    assert invoicing.issue_missing() == 1
+    db.session.commit()
+    assert "pays by reverse charge, but the tax rates have no reverse-charge rate" in caplog.text
+    [invoice] = invoices()
+    assert invoice.company_id == home.company_id and invoice.number.endswith("/000001")
+    tax_rate("Reverse charge", "0.00", reverse=True)  # once it exists, the next run issues the other
+    db.session.commit()
+    assert invoicing.issue_missing() == 1
+    db.session.commit()
+    assert [i.company_id for i in invoices()] == [home.company_id, foreign.company_id]
+    assert invoices()[1].number.endswith("/000002")
+
+
+def test_the_job_looks_back_only_so_many_days(owner, make_order):
+    parcel = shipped_without_tax_rates(make_order, owner)
+    tax_rate()
+    db.session.commit()
+    later = parcel.picked_up_at + timedelta(days=invoicing.RETRY_DAYS, minutes=1)
+    assert db.session.scalars(invoicing.uninvoiced_parcels(later)).all() == []
+    assert db.session.scalars(invoicing.uninvoiced_parcels()).all() == [parcel]
+
+
+def test_invoiced_free_and_waiting_parcels_are_not_candidates(owner, make_order):
+    invoiced = invoiced_order(make_order, owner)
+    free = warranty(make_order(owner, devices=1).devices[0])
+    ship([free])
+    first, second = make_order(owner, devices=2).devices
+    repaired(first)
+    ship([first])  # invoiced per order: it waits for the second device
+    assert invoiced.order.devices[0].parcel_id is not None and len(invoices()) == 1
+    assert db.session.scalars(invoicing.uninvoiced_parcels()).all() == []
+    owner.company.invoice_per_shipment = True  # per shipment, the first device's parcel is due now
+    db.session.commit()
+    assert db.session.scalars(invoicing.uninvoiced_parcels()).all() == [first.parcel]
+
+
+def test_jobs_run_issues_the_missing_invoice_and_mails_it_in_the_same_run(owner, make_order, runner, mailbox):
+    owner.invoice_profile.invoice_email = "books@acme.example"
+    shipped_without_tax_rates(make_order, owner)
+    tax_rate()
+    db.session.commit()
+    result = runner.invoke(args=["jobs", "run"])
+    assert result.exit_code == 0, result.output
+    assert "invoices issued: 1" in result.output
+    [message] = mailbox.to("books@acme.example")
+    assert invoices()[0].number in message["Subject"]
+    result = runner.invoke(args=["jobs", "run"])
+    assert "invoices issued: 0" in result.output and len(mailbox.to("books@acme.example")) == 1

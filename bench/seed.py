@@ -81,7 +81,7 @@ from portal.models import (
 )
 
 #: Bump when the data this module makes changes; a different schema reseeds by itself.
-SEED_VERSION = 3  # 2: the reports' summaries; 3: quotes, invoices, work entries, repeat repairs
+SEED_VERSION = 4  # 2: the reports' summaries; 3: quotes, invoices, work entries, repeat repairs; 4: invoice costs
 PASSWORD = "bench-depot-password"
 ADMIN_EMAIL = "admin@largest.bench.example"
 OWN_EMAIL = "own@largest.bench.example"
@@ -437,6 +437,7 @@ class Seeder:
         # company's policy approves at once makes a life of its own (no awaiting approval).
         self.extra = random.Random(20_240_602)
         self.ids = dict.fromkeys(("quote", "quote_line", "declined", "work", "invoice", "invoice_line", "payment"), 0)
+        self.minutes_worked: dict[int, int] = {}  # device -> minutes, until its invoice takes them
         #: Rows made with the devices, inserted with them (in this order: the foreign keys')
         self.paperwork: dict[type, list[dict]] = {model: [] for model in PAPERWORK}
         self.numbering: list[tuple] = []  # (kind, year, issued ts, id): numbered once all are in
@@ -1083,9 +1084,13 @@ class Seeder:
         taxes = [(name, rate, note, base, (base * rate / 100).quantize(CENT, ROUND_HALF_UP))
                  for (name, rate, note), base in sorted(bases.items(), key=lambda kv: (-kv[0][1], kv[0][0]))]
         tax = sum((t[4] for t in taxes), ZERO)
+        # fixed at issue as invoicing.issue does: the parts at cost, the minutes worked on the devices
+        parts = sum(((line["quantity"] * line["unit_cost"]).quantize(CENT, ROUND_HALF_UP) for line in lines), ZERO)
+        minutes = sum(self.minutes_worked.pop(device_id, 0) for device_id in {line["device_id"] for line in lines})
+        costs = {"parts_cost": parts, "technician_minutes": minutes}
         credited = at + x.uniform(2, 30) * DAY
         if x.random() < CREDIT_NOTE_SHARE and credited <= self.now_ts:
-            self.add_invoice(invoice_id, InvoiceKind.INVOICE, o, company, at, net, tax, taxes, lines)
+            self.add_invoice(invoice_id, InvoiceKind.INVOICE, o, company, at, net, tax, taxes, lines, costs=costs)
             ids["invoice"] += 1
             note_id = ids["invoice"]
             note_lines = []
@@ -1095,11 +1100,13 @@ class Seeder:
                                    "quantity": -line["quantity"], "amount": -line["amount"]})
             self.add_invoice(note_id, InvoiceKind.CREDIT_NOTE, o, company, credited, -net, -tax,
                              [(n, r, nt, -b, -a) for n, r, nt, b, a in taxes], note_lines, credited=invoice_id,
-                             note="Goods returned: the repair was not wanted after all")
+                             note="Goods returned: the repair was not wanted after all",
+                             costs={"parts_cost": -parts, "technician_minutes": 0})
             return
         paid = at + x.uniform(1, PAYMENT_TERMS_DAYS + 25) * DAY
         paid = paid if paid <= self.now_ts and x.random() < 0.97 else None
-        self.add_invoice(invoice_id, InvoiceKind.INVOICE, o, company, at, net, tax, taxes, lines, paid=paid)
+        self.add_invoice(invoice_id, InvoiceKind.INVOICE, o, company, at, net, tax, taxes, lines, paid=paid,
+                         costs=costs)
         if paid is not None:
             ids["payment"] += 1
             self.paperwork[Payment].append({
@@ -1109,7 +1116,7 @@ class Seeder:
 
     def add_invoice(self, invoice_id: int, kind: InvoiceKind, o: dict, company: dict, at: float, net: Decimal,
                     tax: Decimal, taxes: list, lines: list, *, credited: int | None = None, note: str = "",
-                    paid: float | None = None) -> None:
+                    paid: float | None = None, costs: dict) -> None:
         """An invoice's row and lines; its number comes later (number_invoices), in the order of issue."""
         day = datetime.fromtimestamp(int(at), self.tz).date()  # the depot's date: the invoice's year
         gross = net + tax
@@ -1122,7 +1129,7 @@ class Seeder:
             "taxes": [{"name": name, "rate": str(rate), "note": text_, "base": str(base), "amount": str(amount)}
                       for name, rate, text_, base, amount in taxes],
             "note": note, "paid_amount": gross if paid else ZERO, "paid_at": self.dt(paid) if paid else None,
-            "emailed_at": self.dt(at)})
+            "emailed_at": self.dt(at), **costs})
         self.paperwork[InvoiceLine].extend(lines)
         self.numbering.append((kind, day.year, at, invoice_id))
 
@@ -1154,6 +1161,7 @@ class Seeder:
                 f"S/N {device['serial_number']}")[:300]
 
     def work(self, device_id: int, technician: int, kind: WorkKind, minutes: int, at: float) -> None:
+        self.minutes_worked[device_id] = self.minutes_worked.get(device_id, 0) + minutes
         self.ids["work"] += 1
         self.paperwork[WorkEntry].append({
             "id": self.ids["work"], "device_id": device_id, "user_id": technician, "kind": kind, "minutes": minutes,

@@ -50,6 +50,7 @@ from portal.models import (
     Role,
     TaxRate,
     User,
+    WorkEntry,
 )
 
 S = DeviceStatus
@@ -362,6 +363,8 @@ def issue(company: Company, charges: list[Charge], *, buyer: dict, order: Order 
         taxes=[{"name": t.name, "rate": str(t.rate), "note": t.note, "base": str(t.base), "amount": str(t.amount)}
                for t in totals.taxes],
         paid_amount=ZERO,
+        parts_cost=sum((pricing.money(pricing.money(c.unit_cost) * c.quantity) for c in charges), ZERO),
+        technician_minutes=_minutes_worked(charges) if kind == InvoiceKind.INVOICE else 0,
     )
     for n, charge in enumerate(charges):
         invoice.lines.append(InvoiceLine(
@@ -375,6 +378,15 @@ def issue(company: Company, charges: list[Charge], *, buyer: dict, order: Order 
     db.session.flush()
     email_invoice(invoice)
     return invoice
+
+
+def _minutes_worked(charges: list[Charge]) -> int:
+    """The technicians' minutes on the invoiced devices: the margin report's time at cost."""
+    device_ids = {c.device.id for c in charges if c.device is not None}
+    if not device_ids:
+        return 0
+    return int(db.session.scalar(select(func.sum(WorkEntry.minutes)).where(WorkEntry.device_id.in_(device_ids)))
+               or 0)
 
 
 def email_invoice(invoice: Invoice) -> None:

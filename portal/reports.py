@@ -53,8 +53,6 @@ from portal.models import (
     Device,
     DeviceStatus,
     Invoice,
-    InvoiceKind,
-    InvoiceLine,
     Order,
     Quote,
     ReportActivityDay,
@@ -64,7 +62,6 @@ from portal.models import (
     ReportWatermark,
     Transition,
     User,
-    WorkEntry,
 )
 from portal.models.sla import DeadlineStage
 from portal.spreadsheets import safe_cell
@@ -578,26 +575,18 @@ def revenue(period: Period) -> ReportData:
     rate = hourly_cost()
     in_period = and_(Invoice.issued_at >= start, Invoice.issued_at < end)
 
-    def sums(key):
-        return {row[0]: (row[1], row[2]) for row in db.session.execute(
-            select(key, _cents(InvoiceLine.amount), _cents(InvoiceLine.unit_cost * InvoiceLine.quantity))
-            .join(Invoice, Invoice.id == InvoiceLine.invoice_id).where(in_period).group_by(key))}
+    def sums(key) -> dict:
+        """key -> (net cents, parts at cost cents, technician minutes), from the figures each invoice
+        and credit note fixed at issue (one row per invoice, never its lines)."""
+        return {key_: (net, parts, minutes) for key_, net, parts, minutes in db.session.execute(
+            select(key, _cents(Invoice.net), _cents(Invoice.parts_cost), func.sum(Invoice.technician_minutes))
+            .where(in_period).group_by(key))}
 
-    invoiced = (select(InvoiceLine.device_id).join(Invoice, Invoice.id == InvoiceLine.invoice_id)
-                .where(in_period, Invoice.kind == InvoiceKind.INVOICE, InvoiceLine.device_id.is_not(None))
-                .distinct().scalar_subquery())
-
-    def minutes(key):
-        return dict(db.session.execute(
-            select(key, func.sum(WorkEntry.minutes)).join(Device, Device.id == WorkEntry.device_id)
-            .where(WorkEntry.device_id.in_(invoiced)).group_by(key)).all())
-
-    def rows_for(money, work, names):
+    def rows_for(figures: dict, names: dict) -> list[list]:
         rows = []
-        for key in set(money) | set(work):
-            amount_cents, cost_cents = money.get(key, (0, 0))
+        for key, (amount_cents, cost_cents, worked) in figures.items():
             amount, parts = _money(amount_cents), _money(cost_cents)
-            worked = int(work.get(key) or 0)
+            worked = int(worked or 0)
             labour = (Decimal(worked) * rate / 60).quantize(Decimal("0.01"))
             margin = amount - parts - labour
             rows.append([names.get(key, "—"), amount, parts, worked, labour, margin,
@@ -605,19 +594,17 @@ def revenue(period: Period) -> ReportData:
         rows.sort(key=lambda r: (-r[1], r[0]))
         return rows
 
-    company_money = sums(Invoice.company_id)
-    company_work = minutes(Device.company_id)
+    company_figures = sums(Invoice.company_id)
     company_names = dict(db.session.execute(select(Company.id, Company.legal_name).where(
-        Company.id.in_(list(set(company_money) | set(company_work))))).all())
-    order_money = sums(Invoice.order_id)
-    order_work = minutes(Device.order_id)
+        Company.id.in_(list(company_figures)))).all())
+    order_figures = sums(Invoice.order_id)
     order_names = {oid: f"{number or oid} · {name}" for oid, number, name in db.session.execute(
         select(Order.id, Order.number, Company.legal_name).join(Company, Company.id == Order.company_id)
-        .where(Order.id.in_([k for k in set(order_money) | set(order_work) if k is not None])))}
+        .where(Order.id.in_([k for k in order_figures if k is not None])))}
     headers = [_("Revenue (net)"), _("Parts at cost"), _("Technician minutes"), _("Technician time at cost"),
                _("Margin"), _("Margin (%)")]
-    customers = rows_for(company_money, company_work, company_names)
-    orders = rows_for(order_money, order_work, order_names)[:EXPORT_LIMIT]
+    customers = rows_for(company_figures, company_names)
+    orders = rows_for(order_figures, order_names)[:EXPORT_LIMIT]
     currency = current_app.config["CURRENCY"]
     chart = Chart("bars", _("Revenue and margin per customer (%(currency)s)", currency=currency),
                   [r[0] for r in customers[:15]], [[r[1] for r in customers[:15]], [r[5] for r in customers[:15]]],

@@ -102,7 +102,9 @@ def build(make_company, make_order, make_staff, *, steps_of_a=None) -> Depot:
     invoice = Invoice(kind=InvoiceKind.INVOICE, number="INV/2025/1", year=2025, sequence=1, company_id=company.id,
                       order_id=order.id, issued_at=at(2025, 3, 6, 10), due_date=date(2025, 3, 20), currency="EUR",
                       buyer={"name": company.legal_name}, seller={}, net=Decimal("160.00"), tax=Decimal("0.00"),
-                      gross=Decimal("160.00"))
+                      gross=Decimal("160.00"),
+                      # fixed at issue by portal.invoicing.issue: 2 x 20.00 at cost, device A's 30 + 90 minutes
+                      parts_cost=Decimal("40.00"), technician_minutes=120)
     invoice.lines = [
         InvoiceLine(position=1, device_id=a.id, description="Display", kind="part", quantity=Decimal("2"),
                     unit_price=Decimal("50.00"), unit_cost=Decimal("20.00"), amount=Decimal("100.00"),
@@ -114,7 +116,7 @@ def build(make_company, make_order, make_staff, *, steps_of_a=None) -> Depot:
     credit = Invoice(kind=InvoiceKind.CREDIT_NOTE, number="CN/2025/1", year=2025, sequence=1, company_id=company.id,
                      order_id=order.id, issued_at=at(2025, 3, 10, 10), due_date=date(2025, 3, 24), currency="EUR",
                      buyer={"name": company.legal_name}, seller={}, net=Decimal("-50.00"), tax=Decimal("0.00"),
-                     gross=Decimal("-50.00"), credited_invoice=invoice)
+                     gross=Decimal("-50.00"), credited_invoice=invoice, parts_cost=Decimal("-20.00"))
     credit.lines = [InvoiceLine(position=1, device_id=a.id, description="Display", kind="part",
                                 quantity=Decimal("-1"), unit_price=Decimal("50.00"), unit_cost=Decimal("20.00"),
                                 amount=Decimal("-50.00"), tax_rate=Decimal("0"))]

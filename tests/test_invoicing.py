@@ -278,6 +278,25 @@ def test_a_credit_note_credits_lines_and_never_more_than_is_left(owner, make_ord
         invoicing.credit_note(rest, None, "A credit note of a credit note", admin)
 
 
+def test_the_parts_cost_and_the_minutes_worked_are_fixed_at_issue_for_the_margin_report(owner, make_order, admin):
+    from portal.models import WorkEntry, WorkKind
+
+    order = make_order(owner, devices=2)
+    for device, minutes in zip(order.devices, (45, 30), strict=True):
+        repaired(device)
+        db.session.add(WorkEntry(device_id=device.id, user_id=admin.id, kind=WorkKind.REPAIR, minutes=minutes))
+    ship(order.devices)
+    [invoice] = invoices()
+    costs = {line.code: line.unit_cost for line in invoice.lines}
+    assert costs["SCR-TC52"] > 0  # the screen has a cost; labour has none
+    assert invoice.parts_cost == sum(line.unit_cost * line.quantity for line in invoice.lines)
+    worked = db.session.scalars(select(WorkEntry.minutes)).all()  # ours, and what the repairs recorded
+    assert invoice.technician_minutes == sum(worked) >= 45 + 30
+    screen = next(line for line in invoice.lines if line.code == "SCR-TC52")
+    note = invoicing.credit_note(invoice, {screen.id: "1"}, "One screen was not fitted", admin)
+    assert (note.parts_cost, note.technician_minutes) == (-screen.unit_cost, 0)
+
+
 # -- payments and status ----------------------------------------------------------------------------------
 
 def test_payments_full_or_partial_and_the_status(owner, make_order, admin):

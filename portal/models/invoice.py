@@ -61,6 +61,10 @@ class Invoice(db.Model):
     net: Mapped[Decimal] = mapped_column(MONEY)
     tax: Mapped[Decimal] = mapped_column(MONEY)
     gross: Mapped[Decimal] = mapped_column(MONEY)
+    #: For the margin report, fixed at issue: the lines' parts at cost, and the technicians' minutes
+    #: on the invoiced devices (an invoice only; a credit note gives back parts, never time)
+    parts_cost: Mapped[Decimal] = mapped_column(MONEY, default=Decimal("0.00"), server_default="0")
+    technician_minutes: Mapped[int] = mapped_column(default=0, server_default="0")
     #: Tax per rate as issued: [{"name", "rate", "note", "base", "amount"}] (amounts as strings)
     taxes: Mapped[list] = mapped_column(JSON, default=list)
     note: Mapped[str] = mapped_column(Text, default="")

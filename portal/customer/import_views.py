@@ -7,6 +7,7 @@ import io
 from flask import abort, current_app, flash, redirect, render_template, request, send_file, url_for
 from flask_babel import get_locale
 from flask_babel import gettext as _
+from flask_babel import ngettext
 from flask_login import current_user
 
 from portal import imports, order_imports
@@ -134,7 +135,8 @@ def _changed_rows(batch: ImportBatch, row: int, repeated_before: dict[int, int])
                                                 **context)
                  for r in batch.rows if r["row"] in changed},
         "summary": render_template("customer/_import_summary.html", summary=summary),
-        "confirm_label": _("Add %(count)d devices to the order", count=summary["importable"]),
+        "confirm_label": ngettext("Add %(num)d device to the order", "Add %(num)d devices to the order",
+                                  summary["importable"]),
         "can_confirm": not summary["errors"] and summary["importable"] > 0,
     }
 

@@ -39,7 +39,7 @@ def test_errors_are_fixed_and_dropped_in_the_browser_then_the_draft_is_submitted
     batch = db.session.scalar(select(ImportBatch))
     page = client.get(response.headers["Location"]).get_data(as_text=True)
     assert "devices_with_errors.xlsx" in page and "already in row 3" in page
-    assert "Add 1 devices to the order" in page
+    assert "Add 1 device to the order" in page
 
     # Row 2 lacks its serial: type it in. Rows 4, 5 and 7 are dropped.
     client.post(f"/imports/{batch.id}/rows/2", data={"action": "fix", "value-serial_number": "ZE99990001"})
@@ -212,4 +212,4 @@ def test_a_fix_sent_by_the_page_script_returns_just_the_rows_it_changed(client, 
     assert "already in row 2" in result["rows"]["3"] and "already in row 2" in result["rows"]["4"]
     assert 'id="row-2"' in result["rows"]["2"] and "already in row" not in result["rows"]["2"]
     assert "<strong>4</strong> with errors" in result["summary"] and result["can_confirm"] is False
-    assert result["confirm_label"] == "Add 1 devices to the order"  # row 2 is ready now, row 3 no longer
+    assert result["confirm_label"] == "Add 1 device to the order"  # row 2 is ready now, row 3 no longer

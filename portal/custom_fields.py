@@ -118,10 +118,6 @@ def _read_date(text: str) -> str:
     return day.isoformat()
 
 
-def missing_message() -> str:
-    return str(_l("Fill in this field."))
-
-
 def read_all(field_specs: list[Spec], typed: Mapping[str, object], prefix: str = "") -> tuple[dict, dict]:
     """Values of every field from typed texts keyed by `prefix` + the field's key:
     (field id as text -> value, key -> message for each field refused or missing)."""
@@ -131,7 +127,7 @@ def read_all(field_specs: list[Spec], typed: Mapping[str, object], prefix: str =
         text = str(typed.get(prefix + spec.key) or "").strip()
         if not text:
             if spec.required:
-                problems[spec.key] = missing_message()
+                problems[spec.key] = str(_l("Fill in this field."))
             continue
         try:
             values[str(spec.id)] = read(spec, text)

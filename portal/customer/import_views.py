@@ -5,9 +5,8 @@ from __future__ import annotations
 import io
 
 from flask import abort, current_app, flash, redirect, render_template, request, send_file, url_for
-from flask_babel import get_locale
+from flask_babel import get_locale, ngettext
 from flask_babel import gettext as _
-from flask_babel import ngettext
 from flask_login import current_user
 
 from portal import imports, order_imports

@@ -60,6 +60,8 @@ class LogisticsDocument:
     devices: list[DeviceLine]
     boxes: list[BoxLabel]
     titles: dict[str, str] = field(default_factory=dict)
+    #: The admins' custom fields of the order, "label: value", under the order's details
+    custom: list[str] = field(default_factory=list)
 
 
 def _barcode(value: str, height: float, module: float = MODULE) -> Code128:
@@ -208,7 +210,7 @@ def build_logistics_pdf(doc: LogisticsDocument) -> bytes:
         (t["return_to"], doc.return_address),
         (t["order"], [f"{t['po']}: {doc.po_reference or '–'}", f"{t['service']}: {doc.service_level}",
                       f"{t['created']}: {doc.created}", t["boxes_count"].format(count=len(doc.boxes)),
-                      t["devices_count"].format(count=len(doc.devices))]),
+                      t["devices_count"].format(count=len(doc.devices)), *doc.custom]),
     ], y - 36 * mm, max_lines=8)
     def rows_then_footer(y, start, count):
         for device in doc.devices[start:start + count]:
@@ -344,7 +346,9 @@ def _device_lines(order, only=None) -> list[DeviceLine]:
 
 
 def logistics_document(order) -> LogisticsDocument:
+    from portal import custom_fields
     from portal.i18n import localdate
+    from portal.models import CustomFieldTarget
     from portal.orders import box_code
 
     devices = _device_lines(order)
@@ -365,7 +369,8 @@ def logistics_document(order) -> LogisticsDocument:
         contact=[order.contact_name, order.contact_phone, order.contact_email],
         po_reference=order.po_reference, service_level=levels.get(order.service_level, order.service_level),
         created=localdate(order.submitted_at or order.created_at), devices=devices, boxes=boxes,
-        titles=_titles(),
+        titles=_titles(), custom=[f"{label}: {value}" for label, value in custom_fields.shown_values(
+            CustomFieldTarget.ORDER, order.custom_values)],
     )
 
 

@@ -55,3 +55,19 @@ def test_polish_and_cyrillic_text_prints_with_the_bundled_font(make_company, mak
     assert "Сканер ŁÓDŹ-2" in text
     fonts = subprocess.run(["pdffonts", str(pdf_file)], capture_output=True, text=True, check=True).stdout
     assert "DejaVuSans" in fonts and "yes" in fonts  # embedded
+
+
+def test_the_orders_custom_fields_print_under_its_details(make_company, make_order, tmp_path):
+    from portal.models import CustomFieldKind, CustomFieldTarget
+    from tests.test_custom_fields import add_field
+
+    cost_centre = add_field(CustomFieldTarget.ORDER, "Cost centre", CustomFieldKind.TEXT)
+    lease = add_field(CustomFieldTarget.ORDER, "Lease ends", CustomFieldKind.DATE)
+    order = make_order(make_company(), devices=1)
+    order.custom_values = {str(cost_centre.id): "CC-4711", str(lease.id): "2027-03-31"}
+    db.session.commit()
+    pdf_file = tmp_path / "doc.pdf"
+    pdf_file.write_bytes(documents.logistics_pdf(order))
+    text = subprocess.run(["pdftotext", "-layout", str(pdf_file), "-"], capture_output=True, text=True,
+                          check=True).stdout
+    assert "Cost centre: CC-4711" in text and "Lease ends: Mar 31, 2027" in text

@@ -168,7 +168,8 @@ def shown(kind: CustomFieldKind, value: str) -> str:
 
 
 def typed(kind: CustomFieldKind, value: str):
-    """A kept value as a spreadsheet cell takes it ("" stays "")."""
+    """A kept value as a spreadsheet cell takes it ("" stays ""): numbers as Decimal and dates as
+    dates, so Excel sums and sorts them."""
     try:
         if value and kind == CustomFieldKind.DATE:
             return date.fromisoformat(value)
@@ -197,14 +198,10 @@ class Labels:
         return [(field.label, shown(field.kind, values[str(field.id)]))
                 for field in self.fields if values.get(str(field.id))]
 
-    def cells(self, fields: list[CustomField], values: dict | None) -> list[str]:
+    def cells(self, fields: list[CustomField], values: dict | None, as_value=None) -> list:
+        """The record's value of each field, as shown (or as `as_value`, such as `typed`, makes it)."""
         values = values or {}
-        return [shown(field.kind, values.get(str(field.id), "")) for field in fields]
-
-    def typed_cells(self, fields: list[CustomField], values: dict | None) -> list:
-        """For spreadsheets: numbers as Decimal and dates as dates, so Excel sums and sorts them."""
-        values = values or {}
-        return [typed(field.kind, values.get(str(field.id), "")) for field in fields]
+        return [(as_value or shown)(field.kind, values.get(str(field.id), "")) for field in fields]
 
 
 def shown_values(target: CustomFieldTarget, values: dict | None) -> list[tuple[str, str]]:
@@ -213,17 +210,11 @@ def shown_values(target: CustomFieldTarget, values: dict | None) -> list[tuple[s
 
 # -- the admins' list --------------------------------------------------------------------------------
 
-def _builtin_headers() -> set[str]:
-    from portal.imports.fields import HEADER_LOOKUP  # the device list's own columns, in every language
-
-    return set(HEADER_LOOKUP)
-
-
 def save_field(field: CustomField | None, *, target: CustomFieldTarget, label: str, kind: CustomFieldKind,
                choices: str, help_text: str, is_required: bool, is_active: bool) -> CustomField:
     """Create a field or change one; refuses a label already taken and a choice without options.
     The caller commits."""
-    from portal.imports.fields import normalise
+    from portal.imports.fields import HEADER_LOOKUP, normalise  # the device list's own columns, every language
 
     label = " ".join(label.split())
     if not label:
@@ -235,7 +226,7 @@ def save_field(field: CustomField | None, *, target: CustomFieldTarget, label: s
         CustomField.id != (field.id if field else 0)))
     if taken:
         raise DomainError(str(_l("Another field is already called “%(label)s”.", label=label)), field="label")
-    if target == CustomFieldTarget.DEVICE and normalise(label) in _builtin_headers():
+    if target == CustomFieldTarget.DEVICE and normalise(label) in HEADER_LOOKUP:
         raise DomainError(str(_l("“%(label)s” already names one of the device list's own columns: choose "
                                  "another label.", label=label)), field="label")
     options = [line.strip() for line in choices.splitlines() if line.strip()]

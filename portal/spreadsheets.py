@@ -37,7 +37,7 @@ def safe_cell(sheet, value) -> WriteOnlyCell:
 def orders_workbook(orders) -> io.BytesIO:
     """One row per device of the given orders, with the order's details repeated; the admins'
     custom fields of orders, then of devices, close each row."""
-    from portal.custom_fields import Labels
+    from portal.custom_fields import Labels, typed
     from portal.models import CustomFieldTarget
 
     orders = list(orders)
@@ -54,13 +54,13 @@ def orders_workbook(orders) -> io.BytesIO:
     for order in orders:
         common = [order.number or _("Draft"), _order_state_title(order.state), order.po_reference,
                   localdate(order.submitted_at) if order.submitted_at else ""]
-        order_cells = order_labels.typed_cells(order_fields, order.custom_values)
+        order_cells = order_labels.cells(order_fields, order.custom_values, typed)
         for device in order.devices:
             sheet.append([safe_cell(sheet, v) for v in [
                 *common, device.tag_code, device.category.name if device.category else "", device.manufacturer,
                 device.model, device.serial_number, device.asset_tag, workflow.title(device.status),
                 device.box_number, device.fault_description, *order_cells,
-                *device_labels.typed_cells(device_fields, device.custom_values)]])
+                *device_labels.cells(device_fields, device.custom_values, typed)]])
         if not order.devices:
             sheet.append([safe_cell(sheet, v) for v in [*common, *[""] * 9, *order_cells]])
     buffer = io.BytesIO()

@@ -20,6 +20,7 @@ from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.worksheet.datavalidation import DataValidation
 
 from portal.imports.fields import FIELDS, REQUIRED, TEMPLATE_HEADERS, TEMPLATE_LANGUAGES, TEMPLATE_YES_NO, column_letter
+from portal.models.custom_field import CustomFieldKind
 from portal.orders import MAX_BOXES
 
 TEMPLATE_DIR = Path(__file__).resolve().parents[2] / "import_templates"
@@ -42,7 +43,6 @@ def custom_specs() -> list:
 def _custom_explanation(spec) -> tuple[str, str]:
     """What to write in a custom field's column, and an example."""
     from portal.custom_fields import MAX_TEXT
-    from portal.models import CustomFieldKind
 
     if spec.kind == CustomFieldKind.NUMBER:
         text, example = _("A number, such as 1250 or 12.5."), "12.5"
@@ -132,9 +132,9 @@ def _build(language: str, categories: list[str], custom: list) -> bytes:
         cell.font = bold
         cell.fill = HEADER_FILL
         sheet.column_dimensions[letter].width = max(14, min(40, len(spec.label) + 4))
-        if spec.kind.value == "date":
+        if spec.kind == CustomFieldKind.DATE:
             sheet.column_dimensions[letter].number_format = "yyyy-mm-dd"
-        elif spec.kind.value == "text":
+        elif spec.kind == CustomFieldKind.TEXT:
             sheet.column_dimensions[letter].number_format = "@"
     sheet.freeze_panes = "A2"
 
@@ -148,7 +148,7 @@ def _build(language: str, categories: list[str], custom: list) -> bytes:
                    error=_("Choose %(yes)s or %(no)s from the list.", yes=yes, no=no))
     validation("box_number", type="whole", operator="between", formula1="1", formula2=str(MAX_BOXES),
                errorTitle=_("Box"), error=_("A whole number from 1 to %(max)d.", max=MAX_BOXES))
-    choice_fields = [spec for spec in custom if spec.kind.value == "choice" and spec.options]
+    choice_fields = [spec for spec in custom if spec.kind == CustomFieldKind.CHOICE and spec.options]
     if categories or choice_fields:
         lists = workbook.create_sheet("Lists")
         lists.sheet_state = "hidden"
